@@ -1,0 +1,21 @@
+"""The one place where keras-noise reads Keras internals, so a Keras upgrade breaks one file.
+
+Keras 3 resolves a layer's `training` argument from its caller: an explicit argument, else the
+value an outer layer passed down through the active call context. A layer called with no outer
+layer at all (in a `tf.data` map, or directly) sees `training=None` and is the context's entry
+layer; that is how preprocessing layers tell a `ds.map(layer)` call from a model's inference call.
+"""
+
+from __future__ import annotations
+
+import keras
+from keras.src.backend.common import global_state
+
+
+def is_outermost_call(layer: keras.layers.Layer) -> bool:
+    """Whether `layer` is running with no enclosing Keras layer or model call.
+
+    Only meaningful inside `layer.call`, where Keras has set up the call context.
+    """
+    context = global_state.get_global_attribute("current_call_ctx")
+    return context is None or context.entry_layer is layer

@@ -1,0 +1,51 @@
+"""Every registered layer: get_config/from_config and `.keras` save/load round-trips."""
+
+import numpy as np
+import pytest
+from registry import CASES, params
+
+import keras_noise as kn
+
+
+@params()
+def test_config_round_trip(case):
+    layer = case.layer(seed=3)
+    config = layer.get_config()
+    clone = type(layer).from_config(config)
+    assert clone.get_config() == config
+    assert config["seed"] == 3
+
+
+@params()
+def test_config_reports_the_current_strength(case):
+    layer = case.layer()
+    layer.strength.assign(0.125)
+    assert layer.get_config()[layer.strength_name] == pytest.approx(0.125)
+
+
+@params()
+def test_keras_file_round_trip_in_safe_mode(case, tmp_path):
+    import keras
+
+    layer = case.layer(seed=5)
+    model = case.model(layer)
+    x = case.inputs()
+    expected = np.asarray(model.predict(x, verbose=0))
+    path = tmp_path / "model.keras"
+    model.save(path)
+    loaded = keras.saving.load_model(path, safe_mode=True)
+    np.testing.assert_allclose(np.asarray(loaded.predict(x, verbose=0)), expected, rtol=1e-6)
+    loaded_layer = next(lyr for lyr in loaded.layers if isinstance(lyr, type(layer)))
+    assert loaded_layer.get_config() == layer.get_config()
+
+
+def test_every_public_layer_is_registered():
+    public = {
+        getattr(kn.layers, name)
+        for name in kn.layers.__all__
+        if isinstance(getattr(kn.layers, name), type)
+        and issubclass(getattr(kn.layers, name), kn.layers.NoiseLayer)
+        and getattr(kn.layers, name) is not kn.layers.NoiseLayer
+    }
+    registered = {case.layer_cls for case in CASES}
+    assert public - registered == set(), "every public layer needs a LayerCase in tests/registry.py"
