@@ -7,9 +7,9 @@ import tensorflow as tf
 from registry import params
 
 
-def _fit_targets(case, x):
-    """Targets for a regression of the clean model output: the loss measures only the noise."""
-    return np.asarray(case.model(case.layer())(x, training=False), dtype="float32")
+def _clean_targets(model, x):
+    """The model's own clean output: regressing onto it, the loss measures only the noise."""
+    return np.asarray(model(x, training=False), dtype="float32")
 
 
 def _compiled(case, layer, **compile_kwargs):
@@ -28,7 +28,8 @@ def test_mixed_precision(case, policy, dtype_policy):
     if np.issubdtype(x.dtype, np.floating):
         assert outputs.dtype == compute_dtype
     assert np.all(np.isfinite(np.asarray(outputs, dtype="float32")))
-    history = _compiled(case, layer).fit(x, _fit_targets(case, x), epochs=2, verbose=0)
+    model = _compiled(case, layer)
+    history = model.fit(x, _clean_targets(model, x), epochs=2, verbose=0)
     assert np.all(np.isfinite(history.history["loss"]))
 
 
@@ -36,7 +37,7 @@ def test_mixed_precision(case, policy, dtype_policy):
 def test_xla_training(case):
     layer, x = case.layer(), case.inputs(batch=8)
     model = _compiled(case, layer, jit_compile=True)
-    history = model.fit(x, _fit_targets(case, x), epochs=2, verbose=0)
+    history = model.fit(x, _clean_targets(model, x), epochs=2, verbose=0)
     assert np.all(np.isfinite(history.history["loss"]))
     noisy = tf.function(lambda t: layer(t, training=True), jit_compile=True)
     first, second = np.asarray(noisy(x)), np.asarray(noisy(x))
@@ -48,10 +49,9 @@ def test_mirrored_strategy_fit(case):
     strategy = tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"])
     assert strategy.num_replicas_in_sync == 2
     x = case.inputs(batch=16)
-    y = _fit_targets(case, x)
     with strategy.scope():
         model = _compiled(case, case.layer())
-    history = model.fit(x, y, batch_size=8, epochs=2, verbose=0)
+    history = model.fit(x, _clean_targets(model, x), batch_size=8, epochs=2, verbose=0)
     assert np.all(np.isfinite(history.history["loss"]))
 
 
@@ -71,7 +71,7 @@ def test_strength_assignment_takes_effect_without_retracing(case, jit_compile):
 
     model.train_step = counting_train_step
     model.compile(optimizer="sgd", loss="mse", jit_compile=jit_compile)
-    y = _fit_targets(case, x)
+    y = _clean_targets(model, x)
 
     layer.strength.assign(low)
     quiet = model.fit(x, y, batch_size=8, epochs=1, verbose=0).history["loss"][-1]

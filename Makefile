@@ -1,0 +1,35 @@
+# The README's two commands: `make demo` (the main job) and `make test` (what CI runs).
+# Each creates .venv and installs what it needs on first use; nothing else is required but
+# Python >= 3.10 with venv and pip.
+
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-keras-noise
+export TF_CPP_MIN_LOG_LEVEL ?= 2
+
+.PHONY: demo test lint bench install clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[tensorflow-cpu,demo,dev]"
+	touch $(STAMP)
+
+install: $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/keras-noise demo $(ARGS)
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+test: lint
+	$(BIN)/python -m pytest $(ARGS)
+
+bench: $(STAMP)
+	$(BIN)/keras-noise bench $(ARGS)
+
+clean:
+	rm -rf $(VENV) demo_output bench_output .pytest_cache .ruff_cache

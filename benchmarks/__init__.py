@@ -1,0 +1,1 @@
+"""keras-noise benchmarks: run with `keras-noise bench` or `python -m benchmarks`."""

@@ -1,0 +1,1 @@
+"""Benchmark suites: each module exposes `groups(quick: bool) -> list[harness.Group]`."""

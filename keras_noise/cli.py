@@ -1,0 +1,93 @@
+"""The `keras-noise` command: `demo` (the main job) and `bench` (the benchmark harness).
+
+Errors a user can fix (bad options, unwritable folders) end with a one-line message and exit
+status 2, not a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+
+class UsageError(Exception):
+    """A problem with the command line that the user can fix; printed without a traceback."""
+
+
+def _import_benchmarks():
+    """Imports the `benchmarks` package from the current folder or the source checkout."""
+    try:
+        import benchmarks.harness as harness
+    except ImportError:
+        checkout = Path(__file__).resolve().parent.parent
+        if not (checkout / "benchmarks" / "harness.py").exists():
+            raise UsageError(
+                "`keras-noise bench` runs the benchmarks/ folder of a source checkout; run it "
+                "from a clone of the keras-noise repository."
+            ) from None
+        sys.path.insert(0, str(checkout))
+        import benchmarks.harness as harness
+    return harness
+
+
+def _bench(args: argparse.Namespace) -> int:
+    harness = _import_benchmarks()
+    if args.rounds < 1:
+        raise UsageError(f"--rounds must be >= 1. Received: --rounds={args.rounds}")
+    try:
+        results = harness.run(args.suite, rounds=args.rounds, quick=args.quick, out_dir=args.out)
+    except ValueError as error:
+        raise UsageError(str(error)) from None
+    print()
+    print(harness.to_markdown(results))
+    print(f"Results written to {Path(args.out) / 'results.json'} and results.md")
+    return 0
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from keras_noise import demo
+
+    try:
+        return demo.main(args)
+    except demo.DemoError as error:
+        raise UsageError(str(error)) from None
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of the `keras-noise` command."""
+    from keras_noise import demo
+
+    parser = argparse.ArgumentParser(
+        prog="keras-noise", description="Noise injection for Keras 3: demo and benchmarks."
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    demo_parser = commands.add_parser(
+        "demo", help="train with and without noise on bundled data and report what noise buys"
+    )
+    demo.add_arguments(demo_parser)
+    demo_parser.set_defaults(handler=_demo)
+
+    bench = commands.add_parser("bench", help="run the benchmarks (from a source checkout)")
+    bench.add_argument("--suite", action="append", help="suite to run (repeatable; default all)")
+    bench.add_argument("--rounds", type=int, default=15, help="interleaved rounds per group")
+    bench.add_argument("--quick", action="store_true", help="small shapes, a smoke run")
+    bench.add_argument("--out", default="bench_output", help="folder for results.json/.md")
+    bench.set_defaults(handler=_bench)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Runs the command line; returns the exit status."""
+    args = build_parser().parse_args(argv)
+    try:
+        return args.handler(args)
+    except UsageError as error:
+        print(f"keras-noise {args.command}: error: {error}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

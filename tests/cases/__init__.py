@@ -1,0 +1,1 @@
+"""Registry cases, one module per area of the package; see tests/registry.py."""
