@@ -131,6 +131,16 @@ class NoiseLayer(keras.layers.Layer):
         """Returns the noisy version of `inputs`; subclasses implement it."""
         raise NotImplementedError(f"{type(self).__name__} must implement apply_noise().")
 
+    def inference_layer(self) -> keras.layers.Layer | None:
+        """The layer's noise-free form, used by `keras_noise.export.strip_noise`.
+
+        Returns:
+            None when the layer is the identity at inference (it is removed from the model), or
+            the layer to use in its place (a wrapper returns its inner layer with the clean
+            weights).
+        """
+        return None
+
     def compute_output_shape(self, input_shape):
         return input_shape
 
