@@ -1,0 +1,41 @@
+"""The benchmark harness: interleaving, ratios and report files (no timing assertions)."""
+
+import json
+
+from benchmarks import harness
+
+
+def test_ratios_are_medians_of_same_round_ratios_and_targets_are_judged():
+    group = harness.Group(
+        "demo",
+        [harness.Candidate("a", lambda: None, 10), harness.Candidate("b", lambda: None, 10)],
+        targets=[harness.Target("a", "b", 1.5, "a within 1.5x of b")],
+    )
+    times = {"a": [2.0, 2.0, 9.0], "b": [1.0, 1.0, 1.0]}
+    summary = harness.summarize(group, times)
+    assert summary["targets"][0]["time_ratio"] == 2.0  # median of (2, 2, 9), not 9 / 1
+    assert summary["targets"][0]["met"] is False
+    assert summary["rows"][1]["time_ratio_vs_subject"] == 0.5
+
+
+def test_measure_runs_each_candidate_every_round_after_a_warm_up():
+    calls = {"a": 0, "b": 0}
+    group = harness.Group(
+        "count",
+        [
+            harness.Candidate("a", lambda: calls.__setitem__("a", calls["a"] + 1), 1),
+            harness.Candidate("b", lambda: calls.__setitem__("b", calls["b"] + 1), 1),
+        ],
+    )
+    result = harness.measure(group, rounds=4)
+    assert calls == {"a": 5, "b": 5} and result["rounds"] == 4
+
+
+def test_quick_suite_run_writes_json_and_markdown(tmp_path):
+    results = harness.run(
+        ["input_noise"], rounds=1, quick=True, out_dir=tmp_path, log=lambda s: None
+    )
+    assert {group["suite"] for group in results} == {"input_noise"}
+    data = json.loads((tmp_path / "results.json").read_text())
+    assert data["meta"]["quick"] is True and data["groups"]
+    assert "| kn.Jitter |" in (tmp_path / "results.md").read_text()
