@@ -16,7 +16,28 @@ from keras_noise._backend import require_tensorflow_backend
 
 require_tensorflow_backend()
 
-from keras_noise import layers, ops  # noqa: E402
+from keras_noise import (  # noqa: E402
+    adversarial,
+    callbacks,
+    export,
+    layers,
+    ops,
+    optimizers,
+    robustness,
+    schedules,
+    uncertainty,
+)
 from keras_noise._version import __version__  # noqa: E402
 
-__all__ = ["__version__", "layers", "ops"]
+__all__ = [
+    "__version__",
+    "adversarial",
+    "callbacks",
+    "export",
+    "layers",
+    "ops",
+    "optimizers",
+    "robustness",
+    "schedules",
+    "uncertainty",
+]

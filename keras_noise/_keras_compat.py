@@ -1,4 +1,4 @@
-"""The one place where keras-noise reads Keras internals, so a Keras upgrade breaks one file.
+"""The one place where keras-noise reads Keras and TensorFlow internals: an upgrade breaks one file.
 
 Keras 3 resolves a layer's `training` argument from its caller: an explicit argument, else the
 value an outer layer passed down through the active call context. A layer called with no outer
@@ -9,6 +9,7 @@ layer; that is how preprocessing layers tell a `ds.map(layer)` call from a model
 from __future__ import annotations
 
 import keras
+import tensorflow as tf
 from keras.src.backend.common import global_state
 
 
@@ -19,3 +20,18 @@ def is_outermost_call(layer: keras.layers.Layer) -> bool:
     """
     context = global_state.get_global_attribute("current_call_ctx")
     return context is None or context.entry_layer is layer
+
+
+def in_xla_context() -> bool:
+    """Whether the graph being traced is compiled with XLA (`jit_compile=True`).
+
+    Falls back to False (the non-XLA code path, which is also correct under XLA, only slower)
+    if TensorFlow's internal helper moves.
+    """
+    try:
+        from tensorflow.python.ops import control_flow_util
+
+        graph = tf.compat.v1.get_default_graph()
+        return bool(control_flow_util.GraphOrParentsInXlaContext(graph))
+    except (ImportError, AttributeError):
+        return False

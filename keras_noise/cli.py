@@ -1,4 +1,4 @@
-"""The `keras-noise` command: `demo` (the main job) and `bench` (the benchmark harness).
+"""The `keras-noise` command: `demo` (the main job), `bench` (benchmarks), `verify` (exports).
 
 Errors a user can fix (bad options, unwritable folders) end with a one-line message and exit
 status 2, not a traceback.
@@ -55,6 +55,17 @@ def _demo(args: argparse.Namespace) -> int:
         raise UsageError(str(error)) from None
 
 
+def _verify(args: argparse.Namespace) -> int:
+    from keras_noise.export import verify_noise_free
+
+    try:
+        result = verify_noise_free(args.path, signature=args.signature)
+    except (ValueError, TypeError) as error:
+        raise UsageError(str(error)) from None
+    print(result.summary())
+    return 0 if result.ok else 1
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the `keras-noise` command."""
     from keras_noise import demo
@@ -76,6 +87,15 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--quick", action="store_true", help="small shapes, a smoke run")
     bench.add_argument("--out", default="bench_output", help="folder for results.json/.md")
     bench.set_defaults(handler=_bench)
+
+    verify = commands.add_parser(
+        "verify",
+        help="check that a SavedModel is noise-free (exit 0), is not (exit 1), or is no "
+        "SavedModel (exit 2)",
+    )
+    verify.add_argument("path", help="the SavedModel folder")
+    verify.add_argument("--signature", help="the signature to call (default serving_default)")
+    verify.set_defaults(handler=_verify)
     return parser
 
 

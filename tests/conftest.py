@@ -27,3 +27,17 @@ def dtype_policy():
 
     yield set_policy
     keras.config.set_dtype_policy(previous)
+
+
+@pytest.fixture(scope="session")
+def mirrored_strategy():
+    """A MirroredStrategy over the two logical CPUs, shared by the tests of the session.
+
+    Its gradients are summed with `ReductionToOneDevice`, not with collective ops: two
+    collective-op strategies in one process reuse collective keys, so the second one's all-reduce
+    fails ("Shape mismatch in the collective instance") and aborts every later collective of the
+    process. Replicas, replica contexts and mirrored variables are the same as with the default.
+    """
+    return tf.distribute.MirroredStrategy(
+        ["/cpu:0", "/cpu:1"], cross_device_ops=tf.distribute.ReductionToOneDevice()
+    )

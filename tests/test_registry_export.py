@@ -11,8 +11,9 @@ def test_exported_serving_output_equals_inference(case, tmp_path):
     x = case.inputs()
     path = str(tmp_path / "exported")
     model.export(path, format="tf_saved_model", verbose=False)
-    serve = tf.saved_model.load(path).serve
-    expected = np.asarray(model(x, training=False))
-    first, second = np.asarray(serve(tf.constant(x))), np.asarray(serve(tf.constant(x)))
-    np.testing.assert_array_equal(first, expected)
-    np.testing.assert_array_equal(second, expected)
+    loaded = tf.saved_model.load(path)  # keep a reference: it owns the variables `serve` reads
+    serve = loaded.serve
+    expected = model(x, training=False)
+    feed = tf.nest.map_structure(tf.constant, x)  # batch cases feed a dict element
+    for served in (serve(feed), serve(feed)):
+        tf.nest.map_structure(np.testing.assert_array_equal, served, expected)

@@ -27,7 +27,8 @@ GLOBAL_RNG_OPS = {
 def _random_nodes(case):
     layer, x = case.layer(), case.inputs()
     fn = tf.function(lambda t: layer(t, training=True))
-    graph_def = fn.get_concrete_function(tf.TensorSpec(x.shape, x.dtype)).graph.as_graph_def()
+    spec = tf.nest.map_structure(lambda t: tf.TensorSpec(t.shape, t.dtype), x)  # batch: a dict
+    graph_def = fn.get_concrete_function(spec).graph.as_graph_def()
     nodes = list(graph_def.node)
     for function in graph_def.library.function:
         nodes.extend(function.node_def)
@@ -42,7 +43,7 @@ def _const_value(nodes, name):
     return int(tf.make_ndarray(node.attr["value"].tensor))
 
 
-@params([c for c in CASES if c.kind != "batch"])
+@params([c for c in CASES if c.stochastic])
 def test_every_draw_names_philox_and_no_global_rng_is_used(case):
     nodes = _random_nodes(case)
     random_ops = [n for n in nodes.values() if "Random" in n.op or n.op.startswith("Rng")]

@@ -7,9 +7,17 @@ from registry import CASES, CASES_BY_KIND, params
 
 PREPROCESSING = CASES_BY_KIND["preprocessing"]
 IN_MODEL = CASES_BY_KIND["in_model"]
+BATCH = CASES_BY_KIND["batch"]  # inputs are {"images": x, "labels": y} elements
 
 
 def _equal(a, b) -> bool:
+    if isinstance(a, (dict, tuple)) or isinstance(b, (dict, tuple)):  # batch elements
+        try:
+            tf.nest.assert_same_structure(a, b)
+        except (ValueError, TypeError):
+            return False
+        pairs = zip(tf.nest.flatten(a), tf.nest.flatten(b), strict=True)
+        return all(_equal(u, v) for u, v in pairs)
     return bool(np.array_equal(np.asarray(a), np.asarray(b)))
 
 
@@ -30,7 +38,7 @@ def test_noise_is_applied_when_training(case):
     assert not _equal(case.model(case.layer())(x, training=True), x)
 
 
-@params()
+@params([c for c in CASES if c.stochastic])
 def test_same_seed_same_noise_and_fresh_noise_per_call(case):
     x = case.inputs()
     first, second = case.layer(seed=11), case.layer(seed=11)
@@ -41,7 +49,15 @@ def test_same_seed_same_noise_and_fresh_noise_per_call(case):
     assert not _equal(a1, case.layer(seed=12)(x, training=True))
 
 
-@params(PREPROCESSING)
+@params([c for c in CASES if not c.stochastic])
+def test_deterministic_layer_gives_one_output_whatever_the_call_or_seed(case):
+    x = case.inputs()
+    first = case.layer(seed=11)(x, training=True)
+    assert _equal(first, case.layer(seed=11)(x, training=True))
+    assert _equal(first, case.layer(seed=12)(x, training=True))
+
+
+@params(PREPROCESSING + BATCH)
 def test_direct_call_without_training_applies_noise(case):
     layer, x = case.layer(), case.inputs()
     assert not _equal(layer(x), x)
@@ -50,7 +66,13 @@ def test_direct_call_without_training_applies_noise(case):
 @params(IN_MODEL)
 def test_in_model_layer_is_identity_without_training(case):
     layer, x = case.layer(), case.inputs()
-    assert _equal(layer(x), x)
+    assert _equal(layer(x), _inference_output(case, layer, x))
+
+
+def _inference_output(case, layer, x):
+    """`x` itself, or for a layer that is not the identity at inference (a weight-noise wrapper
+    returns its inner layer's output) its `training=False` output."""
+    return x if case.inference_is_identity else layer(x, training=False)
 
 
 def _elements(x):
@@ -84,21 +106,57 @@ def test_tf_data_map_applies_noise_and_keeps_structure(case, form):
             assert _equal(got, want), "labels and sample weights pass through unchanged"
 
 
+def _batch_elements(element):
+    x, y = element["images"], element["labels"]
+    w = np.linspace(0.5, 1.0, len(x)).astype("float32")
+    return {
+        "(x, y)": (x, y),
+        "(x, y, sample_weight)": (x, y, w),
+        "dict": {"images": x, "labels": y},
+        "dict with sample_weight": {"images": x, "labels": y, "sample_weight": w},
+    }
+
+
+@params(BATCH)
+@pytest.mark.parametrize(
+    "form", ["(x, y)", "(x, y, sample_weight)", "dict", "dict with sample_weight"]
+)
+def test_tf_data_map_of_batch_layer_keeps_structure_and_outputs_probabilities(case, form):
+    element = _batch_elements(case.inputs(batch=6))[form]
+    out = next(iter(tf.data.Dataset.from_tensors(element).map(case.layer())))
+    assert type(out) is type(element)
+    if isinstance(element, dict):
+        assert out.keys() == element.keys()
+    else:
+        assert len(out) == len(element)
+    assert not _equal(out, element)
+    parts = list(out.values()) if isinstance(out, dict) else list(out)
+    wants = list(element.values()) if isinstance(element, dict) else list(element)
+    assert parts[0].shape == wants[0].shape and parts[0].dtype == wants[0].dtype
+    labels = np.asarray(parts[1])
+    assert labels.dtype == np.float32 and labels.shape[0] == len(wants[0])
+    np.testing.assert_allclose(labels.sum(axis=-1), 1.0, rtol=1e-5)
+    if len(parts) == 3:
+        assert parts[2].shape == wants[2].shape and np.all(np.isfinite(parts[2]))
+
+
 @params(IN_MODEL)
 def test_tf_data_map_of_in_model_layer_is_identity(case):
-    x = case.inputs()
-    out = next(iter(tf.data.Dataset.from_tensors(x).map(case.layer())))
-    assert _equal(out, x)
+    layer, x = case.layer(), case.inputs()
+    expected = _inference_output(case, layer, x)
+    out = next(iter(tf.data.Dataset.from_tensors(x).map(layer)))
+    assert _equal(out, expected)
 
 
-@params(PREPROCESSING)
+@params(PREPROCESSING + [c for c in BATCH if c.stochastic])
 def test_no_repeated_noise_under_parallel_map(case):
     """600 batches of the same input, parallel map: every output must be distinct."""
-    x = case.inputs(batch=2)
+    # Batch layers mix examples: with 4, repeats of CutMix's whole-pixel boxes are negligible.
+    x = case.inputs(batch=4 if case.kind == "batch" else 2)
     ds = (
         tf.data.Dataset.from_tensors(x)
         .repeat(600)
         .map(case.layer(seed=None), num_parallel_calls=tf.data.AUTOTUNE, deterministic=False)
     )
-    digests = {np.asarray(batch).tobytes() for batch in ds}
+    digests = {b"".join(np.asarray(t).tobytes() for t in tf.nest.flatten(b)) for b in ds}
     assert len(digests) == 600, f"{600 - len(digests)} of 600 batches repeated earlier noise"

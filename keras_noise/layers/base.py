@@ -30,6 +30,7 @@ import tensorflow as tf
 
 from keras_noise._keras_compat import is_outermost_call
 from keras_noise._validation import check_float, check_range, check_seed
+from keras_noise.layers._sampling_mode import active_samples
 from keras_noise.layers._structure import parse_element
 from keras_noise.ops.random import NoiseSeedGenerator
 
@@ -46,6 +47,9 @@ class NoiseLayer(keras.layers.Layer):
         strength_bounds: keyword arguments of `check_float` that valid strengths satisfy.
         is_preprocessing: whether the layer applies its noise when called outside a model with
             `training=None` (a `tf.data` map); see the module docstring.
+        mc_sampling: whether the layer applies its noise inside Monte-Carlo sampling mode
+            (`keras_noise.uncertainty.sampling_mode`, used by `predict_mc`) whatever `training`
+            it receives, while the rest of the model runs in inference mode.
 
     Args:
         strength: the initial value of `layer.strength`.
@@ -56,6 +60,7 @@ class NoiseLayer(keras.layers.Layer):
     strength_name: str = "strength"
     strength_bounds: dict = {"low": 0.0}
     is_preprocessing: bool = False
+    mc_sampling: bool = False
 
     def __init__(self, strength: float, *, seed: int | None = None, **kwargs):
         super().__init__(**kwargs)
@@ -123,6 +128,8 @@ class NoiseLayer(keras.layers.Layer):
 
     def noise_is_active(self, training: bool | None) -> bool:
         """The training rule of the module docstring, for the current call."""
+        if self.mc_sampling and active_samples() is not None:
+            return True
         if training is None:
             return self.is_preprocessing and is_outermost_call(self)
         return bool(training)

@@ -1,0 +1,111 @@
+"""Mixup and CutMix in `tf.data` against Keras' MixUp and CutMix and KerasCV's CutMix.
+
+Every candidate maps the same batched element, the dict ``{"images": x, "labels": y}`` with
+one-hot float labels that Keras and KerasCV layers take, over the same pipeline; only the layer
+differs.
+
+The pipelines are timed in steady state: one iterator per candidate, made before the rounds,
+and each run pulls `batches` elements from it, as the batches of a long `fit` epoch are. Making
+an iterator costs about 0.1 s here (TensorFlow optimizes and instantiates the dataset graph,
+which holds the constant batch) whatever the layer, so `benchmarks.common.dataset_candidate`,
+which makes one per run, would mostly time that and squeeze every ratio towards 1.
+"""
+
+from __future__ import annotations
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+import keras_noise as kn
+from benchmarks.common import random_batch
+from benchmarks.harness import Candidate, Group, Target
+
+NUM_CLASSES = 10
+
+try:  # an optional peer
+    import keras_cv
+except ImportError:  # pragma: no cover - depends on the environment
+    keras_cv = None
+
+
+def steady_dataset_candidate(
+    label: str, element, map_fn, *, batches: int, items_per_batch: int
+) -> Candidate:
+    """Times `batches` steps of `from_tensors(element).repeat().map(map_fn)`, in steady state.
+
+    The prefetch that `tf.data` injects by default is turned off: it would compute a batch in
+    the background while the other candidates of a round are timed.
+    """
+    options = tf.data.Options()
+    options.experimental_optimization.inject_prefetch = False
+    dataset = tf.data.Dataset.from_tensors(element).repeat().map(map_fn).with_options(options)
+    state = {}
+
+    def setup():
+        state["iterator"] = iter(dataset)
+
+    def run():
+        iterator = state["iterator"]
+        for _ in range(batches):
+            next(iterator)
+
+    return Candidate(label, run, items=batches * items_per_batch, setup=setup)
+
+
+def _element(shape) -> dict:
+    labels = np.eye(NUM_CLASSES, dtype="float32")[np.arange(shape[0]) % NUM_CLASSES]
+    return {"images": random_batch(shape), "labels": tf.constant(labels)}
+
+
+def _mixup_group(shape, batches) -> Group:
+    element = _element(shape)
+    common = {"batches": batches, "items_per_batch": shape[0]}
+    return Group(
+        name=f"Mixup, tf.data map, batch {shape}",
+        unit="images",
+        candidates=[
+            steady_dataset_candidate(
+                "kn.Mixup", element, kn.layers.Mixup(alpha=0.2, seed=0), **common
+            ),
+            steady_dataset_candidate(
+                "keras MixUp", element, keras.layers.MixUp(alpha=0.2, seed=0), **common
+            ),
+        ],
+        targets=[Target("kn.Mixup", "keras MixUp", 1 / 1.5, "Mixup >= 1.5x keras MixUp")],
+    )
+
+
+def _cutmix_group(shape, batches) -> Group:
+    element = _element(shape)
+    common = {"batches": batches, "items_per_batch": shape[0]}
+    candidates = [
+        steady_dataset_candidate(
+            "kn.CutMix", element, kn.layers.CutMix(alpha=1.0, seed=0), **common
+        ),
+        steady_dataset_candidate("keras CutMix", element, keras.layers.CutMix(seed=0), **common),
+    ]
+    targets = [Target("kn.CutMix", "keras CutMix", 1 / 3, "CutMix >= 3x keras CutMix")]
+    if keras_cv is not None:
+        cv_cutmix = keras_cv.layers.CutMix(alpha=1.0, seed=0)
+        candidates.append(steady_dataset_candidate("keras_cv CutMix", element, cv_cutmix, **common))
+        targets.append(
+            Target("kn.CutMix", "keras_cv CutMix", 1 / 2, "CutMix >= 2x keras_cv CutMix")
+        )
+    return Group(
+        name=f"CutMix, tf.data map, batch {shape}",
+        unit="images",
+        candidates=candidates,
+        targets=targets,
+    )
+
+
+def groups(quick: bool) -> list[Group]:
+    if quick:
+        return [_mixup_group((8, 16, 16, 3), 4), _cutmix_group((8, 16, 16, 3), 4)]
+    return [
+        _mixup_group((128, 64, 64, 3), 100),
+        _mixup_group((256, 32, 32, 3), 100),
+        _cutmix_group((128, 64, 64, 3), 50),
+        _cutmix_group((256, 32, 32, 3), 50),
+    ]

@@ -1,0 +1,105 @@
+"""TemporalDropout: drops whole time steps of sequences (every feature of a step at once)."""
+
+from __future__ import annotations
+
+import keras
+import tensorflow as tf
+
+from keras_noise._validation import check_choice, check_float
+from keras_noise.layers._dtypes import KeepsInputDtype, check_fill_value, check_numeric_input
+from keras_noise.layers.base import NoiseLayer
+from keras_noise.ops import masking
+
+
+@keras.saving.register_keras_serializable(package="keras_noise")
+class TemporalDropout(KeepsInputDtype, NoiseLayer):
+    """Drops whole time steps of sequences with probability `rate`, filled by zero or forward.
+
+    One decision is drawn per (example, time step) and shared by all the features of that step,
+    so a dropped step is a missing frame or sensor reading, not scattered noise. Kept steps are
+    not rescaled. A dropped step is filled with:
+
+    * `fill_mode="constant"`: `fill_value` (default 0.0) in every feature;
+    * `fill_mode="forward"`: the last kept step before it (forward fill, "sample and hold", the
+      usual imputation of a missing reading); steps before an example's first kept step, which
+      have nothing to repeat, get `fill_value`. Computed without a loop over time: a cumulative
+      maximum of the kept step indices, then one gather.
+
+    `layer.strength` is `rate`: the probability that a time step is dropped.
+
+    Args:
+        rate: the probability that a time step is dropped, in [0, 1].
+        fill_mode: "constant" or "forward" (see above).
+        fill_value: the value written into dropped steps (with "forward", only into those
+            before the first kept step); for integer inputs, an integer in the dtype's range.
+        seed: an int >= 0 for reproducible noise, or None.
+        **kwargs: base layer arguments (`name`, `dtype`, ...).
+
+    Call arguments:
+        inputs: a batch of sequences `(batch, time)` or `(batch, time, features...)` (axis 0 is
+            always the batch and axis 1 the time; map the layer after `batch()`), or a
+            `tf.data` element holding them.
+        training: see the training rule in `keras_noise.layers.base`.
+
+    Returns:
+        The sequences with dropped steps, same shape, dtype and structure.
+
+    Example:
+    >>> import numpy as np, keras_noise as kn
+    >>> layer = kn.layers.TemporalDropout(rate=0.3, seed=0)
+    >>> y = np.asarray(layer(np.ones((64, 50, 3), "float32")))
+    >>> dropped = (y == 0).all(axis=-1)
+    >>> bool(np.all((y == 0).any(axis=-1) == dropped)), abs(float(dropped.mean()) - 0.3) < 0.03
+    (True, True)
+    >>> held = kn.layers.TemporalDropout(rate=0.5, fill_mode="forward", seed=0)
+    >>> steps = np.asarray(held(np.arange(1, 41, dtype="float32")[None]))[0]
+    >>> bool(np.all(np.diff(steps[steps > 0]) >= 0))  # values only repeat, never go back
+    True
+
+    References:
+        Gal and Ghahramani, "A Theoretically Grounded Application of Dropout in Recurrent Neural
+        Networks", NeurIPS 2016 (word/step dropout).
+    """
+
+    strength_name = "rate"
+    strength_bounds = {"low": 0.0, "high": 1.0}
+    is_preprocessing = True
+
+    def __init__(
+        self,
+        rate: float,
+        *,
+        fill_mode: str = "constant",
+        fill_value: float = 0.0,
+        seed: int | None = None,
+        **kwargs,
+    ):
+        super().__init__(rate, seed=seed, **kwargs)
+        self.fill_mode = check_choice("fill_mode", fill_mode, ("constant", "forward"))
+        self.fill_value = check_float("fill_value", fill_value)
+
+    def build(self, input_shape):
+        if len(input_shape) < 2:
+            raise ValueError(
+                f"Invalid input shape for layer '{self.name}': expected rank >= 2, for a batch of "
+                "sequences (batch, time) or (batch, time, features...). "
+                f"Received: shape={tuple(input_shape)}"
+            )
+        super().build(input_shape)
+
+    def call(self, inputs, training=None):
+        check_numeric_input(self.name, inputs)
+        check_fill_value(self.name, "fill_value", self.fill_value, inputs.dtype)
+        return super().call(inputs, training=training)
+
+    def apply_noise(self, inputs):
+        return masking.temporal_dropout(
+            inputs,
+            self.read_strength(self.strength, tf.float32),
+            self.seed_generator.next(),
+            fill_value=self.fill_value,
+            forward_fill=self.fill_mode == "forward",
+        )
+
+    def get_config(self) -> dict:
+        return {**super().get_config(), "fill_mode": self.fill_mode, "fill_value": self.fill_value}

@@ -1,0 +1,171 @@
+"""SpecAugment masks for spectrograms: TimeMask (bands of frames) and FrequencyMask (of bins).
+
+Inputs are spectrograms `(time, frequency)` (one example), `(batch, time, frequency)` or
+`(batch, time, frequency, channels)`; a single example with channels must be batched first. Masks
+are drawn per example, vectorized over the batch. `layer.strength` is `rate`: the probability
+that each of the `num_masks` bands is applied (1.0, the default, is SpecAugment).
+"""
+
+from __future__ import annotations
+
+import keras
+import tensorflow as tf
+
+from keras_noise._validation import check_float, check_int, check_rank
+from keras_noise.layers._dtypes import KeepsInputDtype, check_fill_value, check_numeric_input
+from keras_noise.layers.base import NoiseLayer
+from keras_noise.ops import masking
+
+
+class _BandMask(KeepsInputDtype, NoiseLayer):
+    """Masks `num_masks` random bands along one axis of a spectrogram; subclasses pick the axis."""
+
+    strength_name = "rate"
+    strength_bounds = {"low": 0.0, "high": 1.0}
+    is_preprocessing = True
+    axis_in_example: int = 0  # 0: time, 1: frequency (in the per-example `(time, frequency)`)
+
+    def __init__(
+        self,
+        max_width: int,
+        *,
+        num_masks: int = 1,
+        max_fraction: float = 1.0,
+        fill_value: float = 0.0,
+        rate: float = 1.0,
+        seed: int | None = None,
+        **kwargs,
+    ):
+        super().__init__(rate, seed=seed, **kwargs)
+        self.max_width = check_int("max_width", max_width, low=0)
+        self.num_masks = check_int("num_masks", num_masks, low=1)
+        self.max_fraction = check_float("max_fraction", max_fraction, low=0.0, high=1.0)
+        self.fill_value = check_float("fill_value", fill_value)
+
+    def build(self, input_shape):
+        check_rank(
+            self.name,
+            input_shape,
+            (2, 3, 4),
+            "a spectrogram (time, frequency), or a batch (batch, time, frequency[, channels])",
+        )
+        super().build(input_shape)
+
+    def call(self, inputs, training=None):
+        check_numeric_input(self.name, inputs)
+        check_fill_value(self.name, "fill_value", self.fill_value, inputs.dtype)
+        return super().call(inputs, training=training)
+
+    def apply_noise(self, inputs):
+        single = len(inputs.shape) == 2
+        x = inputs[None] if single else inputs
+        axis = 1 + self.axis_in_example
+        shape = tf.shape(x)
+        mask = masking.band_mask(
+            shape[0],
+            shape[axis],
+            self.seed_generator.next(),
+            max_width=self.max_width,
+            num_bands=self.num_masks,
+            max_fraction=self.max_fraction,
+            rate=self.read_strength(self.strength, tf.float32),
+        )
+        outputs = masking.mask_along_axis(x, mask, axis, fill_value=self.fill_value)
+        return outputs[0] if single else outputs
+
+    def get_config(self) -> dict:
+        return {
+            **super().get_config(),
+            "max_width": self.max_width,
+            "num_masks": self.num_masks,
+            "max_fraction": self.max_fraction,
+            "fill_value": self.fill_value,
+        }
+
+
+@keras.saving.register_keras_serializable(package="keras_noise")
+class TimeMask(_BandMask):
+    """Masks random bands of consecutive time frames of spectrograms (SpecAugment time masking).
+
+    Each of `num_masks` bands has a width drawn uniformly from `{0, ..., w}` frames, with
+    `w = min(max_width, floor(max_fraction * frames))`, and a start drawn uniformly where it
+    fits; bands are drawn independently per example and may overlap.
+
+    `layer.strength` is `rate`: the probability that each band is applied.
+
+    Args:
+        max_width: the largest band width in frames (SpecAugment's `T`), an int >= 0.
+        num_masks: bands per example (SpecAugment's `m_T`), >= 1.
+        max_fraction: the largest band width as a fraction of the number of frames
+            (SpecAugment's `p`), in [0, 1].
+        fill_value: the value written into the bands (0.0: the mean of a normalized
+            spectrogram).
+        rate: the probability that each band is applied, in [0, 1].
+        seed: an int >= 0 for reproducible noise, or None.
+        **kwargs: base layer arguments (`name`, `dtype`, ...).
+
+    Call arguments:
+        inputs: `(time, frequency)`, `(batch, time, frequency)` or
+            `(batch, time, frequency, channels)`, or a `tf.data` element holding them.
+        training: see the training rule in `keras_noise.layers.base`.
+
+    Returns:
+        The masked spectrograms, same shape, dtype and structure.
+
+    Example:
+    >>> import numpy as np, keras_noise as kn
+    >>> layer = kn.layers.TimeMask(max_width=10, num_masks=2, seed=0)
+    >>> y = np.asarray(layer(np.ones((4, 100, 40), "float32")))
+    >>> masked = (y == 0).all(axis=2)  # whole frames are masked
+    >>> bool(np.all((y == 0).any(axis=2) == masked)), int(masked.sum(axis=1).max()) <= 20
+    (True, True)
+
+    References:
+        Park et al., "SpecAugment: A Simple Data Augmentation Method for Automatic Speech
+        Recognition", Interspeech 2019.
+    """
+
+    axis_in_example = 0
+
+
+@keras.saving.register_keras_serializable(package="keras_noise")
+class FrequencyMask(_BandMask):
+    """Masks random bands of consecutive frequency bins (SpecAugment frequency masking).
+
+    Each of `num_masks` bands has a width drawn uniformly from `{0, ..., w}` bins, with
+    `w = min(max_width, floor(max_fraction * bins))`, and a start drawn uniformly where it fits;
+    bands are drawn independently per example and may overlap.
+
+    `layer.strength` is `rate`: the probability that each band is applied.
+
+    Args:
+        max_width: the largest band width in frequency bins (SpecAugment's `F`), an int >= 0.
+        num_masks: bands per example (SpecAugment's `m_F`), >= 1.
+        max_fraction: the largest band width as a fraction of the number of bins, in [0, 1].
+        fill_value: the value written into the bands.
+        rate: the probability that each band is applied, in [0, 1].
+        seed: an int >= 0 for reproducible noise, or None.
+        **kwargs: base layer arguments (`name`, `dtype`, ...).
+
+    Call arguments:
+        inputs: `(time, frequency)`, `(batch, time, frequency)` or
+            `(batch, time, frequency, channels)`, or a `tf.data` element holding them.
+        training: see the training rule in `keras_noise.layers.base`.
+
+    Returns:
+        The masked spectrograms, same shape, dtype and structure.
+
+    Example:
+    >>> import numpy as np, keras_noise as kn
+    >>> layer = kn.layers.FrequencyMask(max_width=8, seed=0)
+    >>> y = np.asarray(layer(np.ones((100, 40), "float32")))  # one spectrogram
+    >>> masked = (y == 0).all(axis=0)  # whole bins are masked
+    >>> bool(np.all((y == 0).any(axis=0) == masked)), int(masked.sum()) <= 8
+    (True, True)
+
+    References:
+        Park et al., "SpecAugment: A Simple Data Augmentation Method for Automatic Speech
+        Recognition", Interspeech 2019.
+    """
+
+    axis_in_example = 1

@@ -1,0 +1,51 @@
+"""Registry cases for the batch-level layers: Mixup, CutMix and LabelSmoothing.
+
+A batch case's inputs are the element ``{"images": x, "labels": y}`` (see `cases.base`).
+"""
+
+import numpy as np
+
+import keras_noise as kn
+from cases.base import LayerCase
+
+
+def sparse_labels(batch: int, rng: np.random.Generator) -> np.ndarray:
+    return rng.integers(0, 3, size=batch).astype("int32")
+
+
+def uint8_images(shape, rng: np.random.Generator) -> np.ndarray:
+    return rng.integers(0, 256, size=shape).astype("uint8")
+
+
+CASES = [
+    LayerCase("mixup", kn.layers.Mixup, {"alpha": 0.4}, (8, 6, 3), kind="batch"),
+    LayerCase(
+        "mixup_batch_mode_sparse_labels",
+        kn.layers.Mixup,
+        {"alpha": 1.0, "mode": "batch", "num_classes": 3},
+        (5,),
+        kind="batch",
+        make_labels=sparse_labels,
+    ),
+    LayerCase(
+        "cutmix", kn.layers.CutMix, {"alpha": 1.0}, (12, 16, 3), kind="batch", zero_strength=None
+    ),
+    LayerCase(
+        "cutmix_uint8_channels_first",
+        kn.layers.CutMix,
+        {"alpha": 0.5, "data_format": "channels_first"},
+        (1, 10, 7),
+        kind="batch",
+        zero_strength=None,
+        make_inputs=uint8_images,
+    ),
+    LayerCase(
+        "label_smoothing_sparse_labels",
+        kn.layers.LabelSmoothing,
+        {"epsilon": 0.2, "num_classes": 3},
+        (6,),
+        kind="batch",
+        make_labels=sparse_labels,
+        stochastic=False,
+    ),
+]

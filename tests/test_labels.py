@@ -1,0 +1,141 @@
+"""LabelSmoothing: the formula for every label form, structures, composition, bad input.
+
+Cross-cutting checks run from the registry (`tests/cases/mixing.py`).
+"""
+
+import numpy as np
+import pytest
+import tensorflow as tf
+
+import keras_noise as kn
+
+ONE_HOT = np.eye(4, dtype="float32")[[1, 3, 0]]
+SMOOTHED = ONE_HOT * 0.8 + 0.05  # epsilon = 0.2 over 4 classes
+
+
+@pytest.mark.parametrize(
+    "labels",
+    [ONE_HOT, np.array([1, 3, 0]), np.array([[1], [3], [0]], "int64")],
+    ids=["one-hot", "class ids", "class ids (batch, 1)"],
+)
+def test_smoothing_formula(labels):
+    out = kn.layers.LabelSmoothing(0.2, num_classes=4)(labels)
+    assert out.dtype == tf.float32
+    np.testing.assert_allclose(out, SMOOTHED, atol=1e-7)
+
+
+def test_soft_labels_and_the_ends_of_epsilon():
+    soft = np.random.default_rng(0).dirichlet(np.ones(5), size=6).astype("float32")
+    for epsilon, expected in [
+        (0.0, soft),
+        (1.0, np.full_like(soft, 0.2)),
+        (0.3, soft * 0.7 + 0.06),
+    ]:
+        out = np.asarray(kn.layers.LabelSmoothing(epsilon)(soft))
+        np.testing.assert_allclose(out, expected, atol=1e-6)
+        np.testing.assert_allclose(out.sum(axis=-1), 1.0, atol=1e-6)
+
+
+def test_a_single_column_is_a_binary_probability_smoothed_towards_one_half():
+    out = kn.layers.LabelSmoothing(0.2)(np.array([[0.0], [1.0]], "float32"))
+    np.testing.assert_allclose(out, [[0.1], [0.9]], atol=1e-7)
+
+
+def test_float16_labels_keep_their_dtype():
+    out = kn.layers.LabelSmoothing(0.2)(ONE_HOT.astype("float16"))
+    assert out.dtype == tf.float16
+    np.testing.assert_allclose(np.asarray(out, "float32"), SMOOTHED, atol=1e-3)
+
+
+@pytest.mark.parametrize("form", ["(x, y)", "(x, y, sample_weight)", "dict", "key_map"])
+def test_only_the_labels_change_in_every_structure(form):
+    x = np.random.default_rng(0).uniform(size=(3, 5, 7, 1)).astype("float32")
+    w = np.array([0.5, 1.0, 2.0], "float32")
+    element, layer = {
+        "(x, y)": ((x, ONE_HOT), kn.layers.LabelSmoothing(0.2)),
+        "(x, y, sample_weight)": ((x, ONE_HOT, w), kn.layers.LabelSmoothing(0.2)),
+        "dict": ({"images": x, "labels": ONE_HOT}, kn.layers.LabelSmoothing(0.2)),
+        "key_map": (
+            {"pixels": x, "target": ONE_HOT},
+            kn.layers.LabelSmoothing(0.2, key_map={"features": "pixels", "labels": "target"}),
+        ),
+    }[form]
+    for out in (layer(element), next(iter(tf.data.Dataset.from_tensors(element).map(layer)))):
+        parts = list(out.values()) if isinstance(out, dict) else list(out)
+        want = list(element.values()) if isinstance(element, dict) else list(element)
+        assert type(out) is type(element) and len(parts) == len(want)
+        np.testing.assert_array_equal(parts[0], x)
+        np.testing.assert_allclose(parts[1], SMOOTHED, atol=1e-7)
+        if len(parts) == 3:
+            np.testing.assert_array_equal(parts[2], w)
+
+
+def test_unbatched_elements_are_smoothed_too():
+    ds = tf.data.Dataset.from_tensor_slices((np.zeros((3, 2), "float32"), np.array([1, 3, 0])))
+    out = [y.numpy() for _, y in ds.map(kn.layers.LabelSmoothing(0.2, num_classes=4))]
+    np.testing.assert_allclose(out, SMOOTHED, atol=1e-7)
+
+
+def test_identity_at_inference_keeps_class_ids():
+    labels = np.array([1, 3, 0])
+    out = kn.layers.LabelSmoothing(0.2, num_classes=4)(labels, training=False)
+    np.testing.assert_array_equal(out, labels)
+
+
+def test_composes_after_mixup_in_a_pipeline():
+    x = np.random.default_rng(0).uniform(size=(8, 6, 10, 3)).astype("float32")
+    ds = (
+        tf.data.Dataset.from_tensor_slices((x, np.arange(8) % 4))
+        .batch(8)
+        .map(kn.layers.Mixup(alpha=0.4, num_classes=4, seed=0))
+        .map(kn.layers.LabelSmoothing(0.1))
+    )
+    _, labels = next(iter(ds))
+    labels = np.asarray(labels)
+    np.testing.assert_allclose(labels.sum(axis=-1), 1.0, atol=1e-6)
+    assert labels.min() >= 0.1 / 4 - 1e-7
+
+
+def test_assigned_epsilon_reaches_a_built_pipeline():
+    layer = kn.layers.LabelSmoothing(0.0, num_classes=4)
+    ds = tf.data.Dataset.from_tensors(np.array([1, 3, 0])).map(layer)
+    np.testing.assert_allclose(next(iter(ds)), ONE_HOT)
+    layer.set_strength(0.2)
+    np.testing.assert_allclose(next(iter(ds)), SMOOTHED, atol=1e-7)
+
+
+# ------------------------------------------------------------------------------- bad input
+@pytest.mark.parametrize("epsilon", [-0.1, 1.5, float("nan"), "0.1"])
+def test_epsilon_must_be_in_zero_one(epsilon):
+    with pytest.raises(ValueError, match=r"Invalid value for `epsilon`: expected a float in \[0"):
+        kn.layers.LabelSmoothing(epsilon)
+
+
+def test_class_ids_need_num_classes():
+    with pytest.raises(ValueError, match=r"num_classes.*integer class ids"):
+        kn.layers.LabelSmoothing(0.1)(np.array([1, 2]))
+
+
+def test_class_ids_out_of_range():
+    with pytest.raises(ValueError, match=r"class ids in \[0, 4\).*ids from 0 to 7"):
+        kn.layers.LabelSmoothing(0.1, num_classes=4)(np.array([0, 7]))
+    ds = tf.data.Dataset.from_tensors(np.array([0, 7])).map(
+        kn.layers.LabelSmoothing(0.1, num_classes=4)
+    )
+    with pytest.raises(tf.errors.InvalidArgumentError, match=r"class ids in \[0, 4\)"):
+        next(iter(ds))
+
+
+def test_class_count_must_match_num_classes():
+    with pytest.raises(ValueError, match=r"num_classes=3 columns.*\(3, 4\)"):
+        kn.layers.LabelSmoothing(0.1, num_classes=3)(ONE_HOT)
+
+
+def test_scalar_float_labels_are_refused():
+    with pytest.raises(ValueError, match=r"classes on the last axis.*shape \(\)"):
+        kn.layers.LabelSmoothing(0.1)(np.float32(1.0))
+
+
+def test_dict_without_labels_lists_its_keys():
+    with pytest.raises(ValueError, match=r"without labels.*Received keys: \['images', 'target'\]"):
+        kn.layers.LabelSmoothing(0.1)({"images": np.zeros((3, 2)), "target": ONE_HOT})

@@ -1,0 +1,59 @@
+"""The Philox draws of `keras_noise.ops.random` are standard normal in every execution mode."""
+
+import math
+
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from keras_noise.ops.random import normal
+
+
+def scaled_normal(shape, seed, stddev):
+    return normal(shape, seed) * stddev
+
+
+@pytest.mark.parametrize("mode", ["eager", "graph", "xla", "dynamic_shape"])
+def test_normal_is_standard_normal(mode):
+    # Box-Muller on Philox uniforms (eager, graph, dynamic shapes) or TF's Philox normal (XLA).
+    shape, seed = (201, 199), tf.constant([3, 4], tf.int64)  # odd size: one value is dropped
+    if mode == "eager":
+        draw = scaled_normal(shape, seed, 2.0)
+    elif mode == "dynamic_shape":
+        draw = tf.function(
+            lambda x: scaled_normal(tf.shape(x), seed, 2.0),
+            input_signature=[tf.TensorSpec((None, 199))],
+        )(tf.zeros(shape))
+    else:
+        draw = tf.function(lambda: scaled_normal(shape, seed, 2.0), jit_compile=mode == "xla")()
+    assert draw.shape == shape and draw.dtype == tf.float32
+    z = draw.numpy().ravel() / 2.0
+    n = z.size  # 39999: the tolerances below are >= 6 standard errors
+    assert abs(z.mean()) < 6 / math.sqrt(n)
+    assert z.var() == pytest.approx(1.0, abs=6 * math.sqrt(2 / n))
+    assert abs((z**3).mean()) < 6 * math.sqrt(15 / n)
+    assert (z**4).mean() == pytest.approx(3.0, abs=6 * math.sqrt(96 / n))
+    assert np.mean(np.abs(z) < 1) == pytest.approx(0.6827, abs=6 * math.sqrt(0.22 / n))
+
+
+def test_normal_is_seeded_and_handles_tiny_shapes():
+    seed = tf.constant([5, 6], tf.int64)
+    np.testing.assert_array_equal(scaled_normal((7,), seed, 1.0), scaled_normal((7,), seed, 1.0))
+    other = scaled_normal((7,), tf.constant([5, 7], tf.int64), 1.0)
+    assert not np.array_equal(scaled_normal((7,), seed, 1.0), other)
+    assert scaled_normal((), seed, 1.0).shape == ()
+    assert scaled_normal((0, 3), seed, 1.0).shape == (0, 3)
+
+
+def test_xla_detection_used_to_pick_the_draw():
+    from keras_noise._keras_compat import in_xla_context
+
+    seen = {}
+
+    def probe(key):
+        seen[key] = in_xla_context()
+        return tf.constant(0)
+
+    tf.function(lambda: probe("xla"), jit_compile=True)()
+    tf.function(lambda: probe("graph"))()
+    assert seen == {"xla": True, "graph": False}
