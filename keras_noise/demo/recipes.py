@@ -66,12 +66,16 @@ def jitter(seed: int) -> keras.Model:
 
 
 def cutout_mixup_pipeline(x: np.ndarray, y: np.ndarray, seed: int) -> tf.data.Dataset:
-    """Per-example Cutout in `tf.data`, then batch-level Mixup of (images, labels)."""
+    """Cutout (a hole per image, drawn per image) and Mixup of (images, labels), on batches.
+
+    Mapping after `batch()` runs each layer once per batch rather than once per example: the
+    same per-image noise, at a fraction of the `tf.data` overhead.
+    """
     return (
         tf.data.Dataset.from_tensor_slices((x, y))
         .shuffle(len(x), seed=seed)
-        .map(kn.layers.Cutout(size=0.5, seed=seed), num_parallel_calls=tf.data.AUTOTUNE)
         .batch(BATCH_SIZE)
+        .map(kn.layers.Cutout(size=0.5, seed=seed))
         .map(kn.layers.Mixup(alpha=0.2, num_classes=NUM_CLASSES, seed=seed))
     )
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import math
 import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -94,7 +95,7 @@ def main(args: argparse.Namespace) -> int:
     import keras_noise as kn
     from keras_noise.demo import report
     from keras_noise.demo.data import available_examples, load_digits_split
-    from keras_noise.demo.recipes import NUM_CLASSES, RECIPES, RECOMMENDED
+    from keras_noise.demo.recipes import BATCH_SIZE, NUM_CLASSES, RECIPES, RECOMMENDED
 
     recipes = _check(args, list(RECIPES), available_examples())
     seeds = 1 if args.quick else args.seeds
@@ -126,8 +127,11 @@ def main(args: argparse.Namespace) -> int:
                 )
             )
             print(f"[demo {index}/{total}] {name}, seed {seed}", flush=True)
+            # One iterator for all epochs: tf.data sets up (and optimizes) every new iterator,
+            # which `fit` would otherwise do once per epoch.
             model.fit(
-                recipe.pipeline(split.x_train, labels, seed),
+                recipe.pipeline(split.x_train, labels, seed).repeat(),
+                steps_per_epoch=math.ceil(len(labels) / BATCH_SIZE),
                 epochs=epochs,
                 verbose=0,
                 callbacks=[*recipe.callbacks(epochs), progress_callback],
