@@ -9,33 +9,8 @@ from hypothesis import strategies as st
 
 import keras_noise as kn
 from keras_noise.layers import _sampling_mode
-from keras_noise.ops.dropout import box_muller_normal
 
 N = 200_000  # entries for statistical checks: a 0.002 standard error on a fraction
-
-
-# ------------------------------------------------------------------------------ the Gaussian draws
-def test_box_muller_normal_matches_the_gaussian_tails():
-    z = np.asarray(box_muller_normal((N + 1,), tf.constant([3, 4], tf.int64), stddev=2.0)) / 2.0
-    assert z.shape == (N + 1,) and z.dtype == np.float32
-    # P(|z| > k) for k = 1, 2, 3; each fraction within 6 standard errors.
-    for k, expected in ((1, 0.317311), (2, 0.045500), (3, 0.002700)):
-        fraction = float(np.mean(np.abs(z) > k))
-        assert abs(fraction - expected) < 6 * np.sqrt(expected * (1 - expected) / N)
-    assert abs(z.mean()) < 6 / np.sqrt(N) and abs(z.std() - 1.0) < 0.01
-
-
-_NORMAL_OF_DYNAMIC_SHAPE = tf.function(
-    lambda shape: box_muller_normal(shape, tf.constant([1, 2], tf.int64)),
-    input_signature=[tf.TensorSpec([None], tf.int32)],
-)
-
-
-@settings(max_examples=15, deadline=None)
-@given(shape=st.lists(st.integers(1, 7), min_size=1, max_size=4))
-def test_box_muller_normal_shapes(shape):
-    z = _NORMAL_OF_DYNAMIC_SHAPE(tf.constant(shape, tf.int32))
-    assert z.shape == tuple(shape) and np.all(np.isfinite(np.asarray(z)))
 
 
 # ------------------------------------------------------------------------------ ActivationNoise

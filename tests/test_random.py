@@ -57,3 +57,14 @@ def test_xla_detection_used_to_pick_the_draw():
     tf.function(lambda: probe("xla"), jit_compile=True)()
     tf.function(lambda: probe("graph"))()
     assert seen == {"xla": True, "graph": False}
+
+
+@pytest.mark.parametrize(("jit_compile", "expect_kernel"), [(False, True), (True, False)])
+def test_seed_scramble_kernel_only_outside_xla(jit_compile, expect_kernel):
+    """Outside XLA one kernel scrambles the seed (cheap in tf.data); under XLA, draws fed by that
+    kernel compile to a ~150x slower CPU path, so TensorFlow's fusable small ops are used."""
+    from keras_noise.ops.random import uniform
+
+    fn = tf.function(lambda: uniform((4,), tf.constant([1, 2], tf.int64)), jit_compile=jit_compile)
+    ops = {node.op for node in fn.get_concrete_function().graph.as_graph_def().node}
+    assert ("StatelessRandomGetKeyCounter" in ops) == expect_kernel

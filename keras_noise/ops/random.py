@@ -21,7 +21,7 @@ import math
 import keras
 import tensorflow as tf
 
-from keras_noise._keras_compat import in_xla_context
+from keras_noise._keras_compat import in_xla_context, xla_philox_key_counter
 from keras_noise._validation import check_seed
 
 _PHILOX = tf.random.Algorithm.PHILOX
@@ -141,6 +141,12 @@ def _key_counter(seed: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
     # `tf.random.stateless_*(..., alg="philox")` scrambles the seed with about fifteen small ops,
     # which cost tens of microseconds each in a `tf.data` map; this kernel runs the same scramble
     # in one op (on CPU and GPU, where it yields Philox keys), so the draws are the same numbers.
+    # Under XLA that kernel is lowered for XLA's own generator and the Philox draws that use its
+    # output compile to a path ~150x slower on CPU: there the small ops are fused anyway.
+    if in_xla_context():
+        fused = xla_philox_key_counter(seed)
+        if fused is not None:
+            return fused
     return tf.raw_ops.StatelessRandomGetKeyCounter(seed=seed)
 
 
