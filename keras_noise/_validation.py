@@ -200,6 +200,26 @@ def check_range(
     return pair[0], pair[1]
 
 
+def check_axes(name: str, value: Any) -> tuple[int, ...] | None:
+    """Returns axes as a tuple of ints (an int counts as one axis); None stays None.
+
+    Example:
+    >>> check_axes("shared_axes", -1)
+    (-1,)
+    >>> check_axes("shared_axes", "x")
+    Traceback (most recent call last):
+    ...
+    ValueError: Invalid value for `shared_axes`: expected None, an int ... shared_axes='x'
+    """
+    if value is None:
+        return None
+    if isinstance(value, numbers.Integral) and not isinstance(value, bool):
+        value = (value,)
+    if not isinstance(value, Sequence) or isinstance(value, (str, bytes)) or not value:
+        raise invalid_value(name, "None, an int or a non-empty sequence of ints", value)
+    return tuple(check_int(name, axis) for axis in value)
+
+
 def check_seed(value: Any) -> int | None:
     """Returns the seed after checking it is None or a non-negative integer.
 

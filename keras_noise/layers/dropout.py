@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import keras
-import tensorflow as tf
 
-from keras_noise._validation import check_int, invalid_value
+from keras_noise._validation import check_axes, invalid_value
 from keras_noise.layers.base import NoiseLayer
 from keras_noise.ops import dropout as dropout_ops
+from keras_noise.ops import random
 
 _RATE_BOUNDS = {"low": 0.0, "high": 1.0, "high_inclusive": False}
 
@@ -143,12 +143,7 @@ class MCDropout(NoiseLayer):
 
     def apply_noise(self, inputs):
         seed = self.seed_generator.next()
-        noise_shape = None
-        if self.shared_axes:
-            rank = len(inputs.shape)
-            shared = {axis % rank for axis in self.shared_axes}
-            shape = tf.shape(inputs)
-            noise_shape = tf.stack([1 if i in shared else shape[i] for i in range(rank)])
+        noise_shape = random.shared_noise_shape(inputs, self.shared_axes)
         rate = self.read_strength(self.strength, "float32")
         return dropout_ops.dropout(inputs, rate, seed, noise_shape=noise_shape)
 
@@ -157,13 +152,7 @@ class MCDropout(NoiseLayer):
 
 
 def _check_shared_axes(axes) -> tuple[int, ...] | None:
-    if axes is None:
-        return None
-    if isinstance(axes, int) and not isinstance(axes, bool):
-        axes = (axes,)
-    if not isinstance(axes, Sequence) or isinstance(axes, str) or not axes:
-        raise invalid_value("shared_axes", "None, an int or a non-empty sequence of ints", axes)
-    axes = tuple(check_int("shared_axes", axis) for axis in axes)
-    if 0 in axes:
+    axes = check_axes("shared_axes", axes)
+    if axes is not None and 0 in axes:
         raise invalid_value("shared_axes", "axes other than the batch axis 0", axes)
     return axes

@@ -11,9 +11,9 @@ from collections.abc import Sequence
 import keras
 import tensorflow as tf
 
-from keras_noise._validation import check_choice, check_float, check_int, invalid_value
+from keras_noise._validation import check_axes, check_choice, check_float, invalid_value
 from keras_noise.layers.base import NoiseLayer, ValueRangeMixin
-from keras_noise.ops import input_noise
+from keras_noise.ops import input_noise, random
 
 
 @keras.saving.register_keras_serializable(package="keras_noise")
@@ -189,7 +189,7 @@ class SaltAndPepper(ValueRangeMixin, NoiseLayer):
         super().__init__(rate, seed=seed, **kwargs)
         self.value_range = self.validate_value_range(value_range)
         self.salt_ratio = check_float("salt_ratio", salt_ratio, low=0.0, high=1.0)
-        self.shared_axes = _check_axes("shared_axes", shared_axes)
+        self.shared_axes = check_axes("shared_axes", shared_axes)
 
     def build(self, input_shape):
         rank = len(input_shape)
@@ -203,12 +203,7 @@ class SaltAndPepper(ValueRangeMixin, NoiseLayer):
     def apply_noise(self, inputs):
         seed = self.seed_generator.next()
         low, high = self.value_range or (0.0, 1.0)
-        noise_shape = None
-        if self.shared_axes:
-            rank = len(inputs.shape)
-            shared = {axis % rank for axis in self.shared_axes}
-            shape = tf.shape(inputs)
-            noise_shape = tf.stack([1 if i in shared else shape[i] for i in range(rank)])
+        noise_shape = random.shared_noise_shape(inputs, self.shared_axes)
 
         def noise_fn(x):
             rate = self.read_strength(self.strength, tf.float32)
@@ -231,13 +226,3 @@ class SaltAndPepper(ValueRangeMixin, NoiseLayer):
             "salt_ratio": self.salt_ratio,
             "shared_axes": self.shared_axes,
         }
-
-
-def _check_axes(name: str, axes) -> tuple[int, ...] | None:
-    if axes is None:
-        return None
-    if isinstance(axes, int) and not isinstance(axes, bool):
-        axes = (axes,)
-    if not isinstance(axes, Sequence) or isinstance(axes, str) or not axes:
-        raise invalid_value(name, "None, an int or a non-empty sequence of ints", axes)
-    return tuple(check_int(name, axis) for axis in axes)

@@ -206,6 +206,21 @@ def uniform_bits(shape, seed: tf.Tensor) -> tf.Tensor:
     )
 
 
+def shared_noise_shape(x: tf.Tensor, shared_axes) -> tf.Tensor | None:
+    """The noise shape of `x` with size 1 on `shared_axes` (one draw shared along them).
+
+    Example:
+    >>> shared_noise_shape(tf.zeros((2, 3, 4)), (-1,)).numpy().tolist()
+    [2, 3, 1]
+    """
+    if not shared_axes:
+        return None
+    rank = len(x.shape)
+    shared = {axis % rank for axis in shared_axes}
+    shape = tf.shape(x)
+    return tf.stack([1 if i in shared else shape[i] for i in range(rank)])
+
+
 def bernoulli(shape, probability, seed: tf.Tensor) -> tf.Tensor:
     """Boolean draws that are True with `probability` (a float or float32 tensor, broadcastable).
 
