@@ -220,6 +220,27 @@ def check_axes(name: str, value: Any) -> tuple[int, ...] | None:
     return tuple(check_int(name, axis) for axis in value)
 
 
+def check_known_names(name: str, value: Any, known: Iterable[str], what: str) -> None:
+    """Raises the shared error unless every name in `value` is one of `known` (all listed).
+
+    Example:
+    >>> check_known_names("attacks", ["fgsm", "cw"], ("fgsm", "pgd"), "attacks")
+    Traceback (most recent call last):
+    ...
+    ValueError: Invalid value for `attacks`: expected names of known attacks: ...(unknown: 'cw')...
+    """
+    options = tuple(known)
+    unknown = [item for item in value if item not in options]
+    if unknown:
+        raise invalid_value(
+            name,
+            f"names of known {what}: "
+            + ", ".join(repr(option) for option in options)
+            + f" (unknown: {', '.join(repr(item) for item in unknown)})",
+            value,
+        )
+
+
 def check_seed(value: Any) -> int | None:
     """Returns the seed after checking it is None or a non-negative integer.
 

@@ -32,7 +32,7 @@ from typing import Any
 import keras
 
 from keras_noise import layers
-from keras_noise._validation import check_float, invalid_value
+from keras_noise._validation import check_float, check_known_names, invalid_value
 
 __all__ = ["CORRUPTIONS", "Corruption"]
 
@@ -165,15 +165,7 @@ def resolve_corruptions(
             "None, a sequence of names or a mapping of names to severities",
             corruptions,
         )
-    unknown = [name for name in corruptions if name not in CORRUPTIONS]
-    if unknown:
-        raise invalid_value(
-            "corruptions",
-            "names of known corruptions: "
-            + ", ".join(repr(name) for name in CORRUPTIONS)
-            + f" (unknown: {', '.join(repr(name) for name in unknown)})",
-            corruptions,
-        )
+    check_known_names("corruptions", corruptions, CORRUPTIONS, "corruptions")
     resolved = {}
     for name in corruptions:
         corruption = CORRUPTIONS[name]

@@ -16,6 +16,7 @@ from keras_noise._validation import (
     check_choice,
     check_float,
     check_int,
+    check_known_names,
     check_range,
     check_seed,
     invalid_value,
@@ -57,15 +58,7 @@ def _resolve_attacks(attack_arg: Any) -> dict[str, tuple[float, ...]]:
         raise invalid_value(
             "attacks", "None, a sequence of names or a mapping of names to epsilons", attack_arg
         )
-    unknown = [name for name in attack_arg if name not in ATTACKS]
-    if unknown:
-        raise invalid_value(
-            "attacks",
-            "names of known attacks: "
-            + ", ".join(repr(name) for name in ATTACKS)
-            + f" (unknown: {', '.join(repr(name) for name in unknown)})",
-            attack_arg,
-        )
+    check_known_names("attacks", attack_arg, ATTACKS, "attacks")
     resolved = {}
     for name in attack_arg:
         if isinstance(attack_arg, Mapping):
