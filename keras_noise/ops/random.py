@@ -229,3 +229,26 @@ def bernoulli(shape, probability, seed: tf.Tensor) -> tf.Tensor:
     False
     """
     return uniform(shape, seed) < tf.cast(probability, tf.float32)
+
+
+def gamma(shape, alpha, seed: tf.Tensor) -> tf.Tensor:
+    """Float32 Gamma(alpha, 1) draws (Philox, TensorFlow's kernel; not available under XLA).
+
+    Args:
+        shape: the shape of the draws.
+        alpha: the shape parameter, a float32 scalar or a tensor broadcastable to `shape`, > 0.
+        seed: a seed tensor of shape `(2,)`.
+
+    Example:
+    >>> g = gamma((20000,), 3.0, tf.constant([1, 2], tf.int64))
+    >>> abs(float(tf.reduce_mean(g)) - 3.0) < 0.1
+    True
+    """
+    key, counter = _key_counter(seed)
+    return tf.raw_ops.StatelessRandomGammaV3(
+        shape=shape,
+        key=key,
+        counter=counter,
+        alg=_PHILOX_ALG_ID,
+        alpha=tf.cast(alpha, tf.float32),
+    )
