@@ -25,7 +25,8 @@ from benchmarks.common import (
     small_data,
     small_data_epoch_candidate,
 )
-from benchmarks.harness import Candidate, Group, Target
+from benchmarks.harness import Candidate, Figure, Group, Target
+from benchmarks.peak_rss import VARIANTS, peak_rss_mib
 
 NUM_CLASSES = 10
 
@@ -159,4 +160,23 @@ def groups(quick: bool) -> list[Group]:
         _mixup_group((256, 32, 32, 3), 100),
         _cutmix_group((128, 64, 64, 3), 50),
         _cutmix_group((256, 32, 32, 3), 50),
+    ]
+
+
+def figures(quick: bool) -> list[Figure]:
+    """Peak RSS of 20 small-data epochs of Cutout -> batch -> Mixup, each variant in its own
+    process (keras-noise, Keras' RandomErasing + MixUp, and no augmentation as the floor)."""
+    epochs = 2 if quick else 20
+    values = {variant: peak_rss_mib(variant, epochs=epochs, quick=quick) for variant in VARIANTS}
+    labels = {
+        "kn": "kn.Cutout -> batch -> kn.Mixup",
+        "keras": "keras RandomErasing -> batch -> MixUp",
+        "none": "no augmentation",
+    }
+    return [
+        Figure(
+            name=f"peak RSS, {epochs} small-data epochs, Cutout -> batch -> Mixup",
+            unit="MiB",
+            values={labels[variant]: value for variant, value in values.items()},
+        )
     ]
