@@ -1,15 +1,16 @@
 """The base of every keras-noise layer: the training rule, the strength variable and the seed.
 
-The training rule, stated once for the whole package:
-
-* ``training=True`` (as `fit` passes it): the noise is applied.
-* ``training=False`` (as `predict`, `evaluate` and exported `serve()` functions pass it): the
-  layer is the identity, and no random op is executed.
-* ``training=None`` (nobody said): a layer *inside* a model is the identity, as Keras' own
-  layers are at inference. A **preprocessing layer** (`is_preprocessing = True`: Jitter, masks,
-  Cutout, Mixup...) called *outside* any model, as in ``ds.map(layer)`` or a direct call, applies
-  its noise: that is what a data pipeline means. In-model layers (activation or weight noise) are
-  the identity on `None` everywhere.
+The training rule, stated once for the whole package: ``training=True`` (as `fit` passes it)
+applies the noise; ``training=False`` (`predict`, `evaluate`, ``model(x, training=False)``) is the
+identity. With ``training=None``, in-model layers (ActivationNoise, WeightNoise, DropConnect,
+DropPath, MCDropout) are the identity, and a *preprocessing* layer (`is_preprocessing`: Jitter,
+masks, Cutout, Mixup...) applies its noise when the outermost layer call is a data pipeline: the
+layer itself, or a container (Sequential, Pipeline, functional model, custom layer,
+TimeDistributed, nested) holding no trainable weight, as in ``ds.map(aug)`` or ``aug(x)``. A
+container with trainable weights (Dense, Conv, BatchNormalization..., frozen or not, or not yet
+built) is a model, and ``model(x)`` is inference, as in Keras. ``model.export()`` calls the model
+with ``training=None``: a classifier's export is noise-free, while an export of a bare
+augmentation block would add noise (`keras_noise.export.export_noise_free` strips it in any case).
 
 Every layer holds its primary strength in ``layer.strength``, a non-trainable float32 Keras
 variable read with ops in `call`. Assigning it (``layer.strength.assign(0.3)`` or, validated,
@@ -28,7 +29,12 @@ from typing import Any
 import keras
 import tensorflow as tf
 
-from keras_noise._keras_compat import is_outermost_call
+from keras_noise._keras_compat import (
+    call_context_entry_layer,
+    created_trainable_variables,
+    is_keras_data_layer,
+    sublayers,
+)
 from keras_noise._validation import check_float, check_range, check_seed
 from keras_noise.layers._sampling_mode import active_samples
 from keras_noise.layers._structure import parse_element
@@ -115,7 +121,13 @@ class NoiseLayer(keras.layers.Layer):
 
     # ------------------------------------------------------------------------------ calling
     def __call__(self, *args, **kwargs):
-        if len(args) == 1 and not isinstance(args[0], (tuple, dict)):
+        # Only data-pipeline layers take tf.data elements; in-model layers and wrappers (and a
+        # positional `training`, as in `layer(x, True)`) get Keras' own `__call__`.
+        if (
+            not self.is_preprocessing
+            or (len(args) == 1 and not isinstance(args[0], (tuple, dict)))
+            or (len(args) == 2 and isinstance(args[1], bool))
+        ):
             return super().__call__(*args, **kwargs)
         element = parse_element(args, layer_name=self.name)
         return element.rebuild(super().__call__(element.features, **kwargs))
@@ -131,7 +143,7 @@ class NoiseLayer(keras.layers.Layer):
         if self.mc_sampling and active_samples() is not None:
             return True
         if training is None:
-            return self.is_preprocessing and is_outermost_call(self)
+            return self.is_preprocessing and is_data_pipeline_call(self)
         return bool(training)
 
     def apply_noise(self, inputs):
@@ -160,6 +172,29 @@ class NoiseLayer(keras.layers.Layer):
             }
         )
         return config
+
+
+def is_data_pipeline_call(layer: keras.layers.Layer) -> bool:
+    """Whether the running call of `layer` is a data-pipeline call (see the module docstring).
+
+    It is when the outermost layer call is `layer` itself, or a container holding no model: no
+    layer in it created a trainable variable (freezing does not count), and every layer in it
+    that is not built yet is a preprocessing layer (an unbuilt Dense in a subclassed model, built
+    after the noise layer runs, makes it a model). Computed afresh at every call (eager calls, and
+    once per trace in graphs), so nothing cached can go stale.
+    """
+    entry = call_context_entry_layer()
+    if entry is None or entry is layer:
+        return True
+    return not any(_is_model_part(sublayer) for sublayer in sublayers(entry))
+
+
+def _is_model_part(layer: keras.layers.Layer) -> bool:
+    if created_trainable_variables(layer):
+        return True
+    if layer.built or isinstance(layer, NoiseLayer) or is_keras_data_layer(layer):
+        return False
+    return not sublayers(layer)[1:]  # an unbuilt leaf; a container is judged by its leaves
 
 
 class ValueRangeMixin:
