@@ -61,8 +61,10 @@ def created_trainable_variables(layer: keras.layers.Layer) -> list:
 
 
 def is_keras_data_layer(layer: keras.layers.Layer) -> bool:
-    """Whether `layer` is one of Keras' `tf.data`-safe preprocessing layers (`Normalization`,
-    `Rescaling`, `RandomFlip`...): layers that hold no trainable weights by design."""
+    """Whether `layer` is one of Keras' `tf.data`-safe preprocessing layers.
+
+    `Normalization`, `Rescaling`, `RandomFlip`...: layers that hold no trainable weights by design.
+    """
     try:
         from keras.src.layers.preprocessing.data_layer import DataLayer
     except ImportError as error:
