@@ -76,7 +76,8 @@ class AddNoiseSNR(_WaveformLayer):
             `(num_clips, clip_length)` or `(num_clips, clip_length, channels)`.
         rate: the probability that an example receives noise, in [0, 1].
         seed: an int >= 0 for reproducible noise, or None.
-        **kwargs: base layer arguments (`name`, `dtype`, ...).
+        **kwargs: base layer arguments (`name`, `dtype`, ...) and `key_map` (dict elements: which
+            keys hold the features and labels, see `keras_noise.layers.base.NoiseLayer`).
 
     Call arguments:
         inputs: float waveforms `(time,)`, `(batch, time)` or `(batch, time, channels)`, or a
@@ -199,7 +200,8 @@ class SpeedPerturb(_WaveformLayer):
         factor_range: `(low, high)` with `0 < low <= high`, the range of speed factors.
         rate: the probability that an example is resampled, in [0, 1].
         seed: an int >= 0 for reproducible noise, or None.
-        **kwargs: base layer arguments (`name`, `dtype`, ...).
+        **kwargs: base layer arguments (`name`, `dtype`, ...) and `key_map` (dict elements: which
+            keys hold the features and labels, see `keras_noise.layers.base.NoiseLayer`).
 
     Call arguments:
         inputs: float waveforms `(time,)`, `(batch, time)` or `(batch, time, channels)`, or a

@@ -24,6 +24,7 @@ reproducible, and draws are unique per call even under parallel `tf.data` maps.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import keras
@@ -35,9 +36,9 @@ from keras_noise._keras_compat import (
     is_keras_data_layer,
     sublayers,
 )
-from keras_noise._validation import check_float, check_range, check_seed
+from keras_noise._validation import check_float, check_range, check_seed, invalid_value
 from keras_noise.layers._sampling_mode import active_samples
-from keras_noise.layers._structure import parse_element
+from keras_noise.layers._structure import check_key_map, parse_element
 from keras_noise.ops.random import NoiseSeedGenerator
 
 
@@ -60,6 +61,10 @@ class NoiseLayer(keras.layers.Layer):
     Args:
         strength: the initial value of `layer.strength`.
         seed: an int >= 0 for reproducible noise, or None.
+        key_map: preprocessing layers only: for dict elements, a dict from "features", "labels"
+            and/or "sample_weight" to the keys that hold them, e.g. ``{"features": "image"}``;
+            roles left out are looked up among the usual keys ("images", "image", "inputs"... /
+            "labels", "label", "y" / "sample_weight"); see `keras_noise.layers._structure`.
         **kwargs: base `keras.layers.Layer` arguments (`name`, `dtype`, ...).
     """
 
@@ -68,8 +73,16 @@ class NoiseLayer(keras.layers.Layer):
     is_preprocessing: bool = False
     mc_sampling: bool = False
 
-    def __init__(self, strength: float, *, seed: int | None = None, **kwargs):
+    def __init__(
+        self,
+        strength: float,
+        *,
+        seed: int | None = None,
+        key_map: Mapping[str, str] | None = None,
+        **kwargs,
+    ):
         super().__init__(**kwargs)
+        self.key_map = self._check_key_map(key_map)
         self.supports_masking = True
         self.seed = check_seed(seed)
         self.seed_generator = NoiseSeedGenerator(self.seed, name=f"{self.name}_seed_generator")
@@ -129,8 +142,17 @@ class NoiseLayer(keras.layers.Layer):
             or (len(args) == 2 and isinstance(args[1], bool))
         ):
             return super().__call__(*args, **kwargs)
-        element = parse_element(args, layer_name=self.name)
+        element = parse_element(args, layer_name=self.name, key_map=self.key_map)
         return element.rebuild(super().__call__(element.features, **kwargs))
+
+    def _check_key_map(self, key_map) -> dict[str, str] | None:
+        if key_map is not None and not self.is_preprocessing:
+            raise invalid_value(
+                "key_map",
+                f"None: {type(self).__name__} is an in-model layer and takes no tf.data elements",
+                key_map,
+            )
+        return check_key_map(key_map)
 
     def call(self, inputs, training=None):
         """Applies the noise when training (see the module docstring), else returns `inputs`."""
@@ -171,6 +193,8 @@ class NoiseLayer(keras.layers.Layer):
                 "seed": self.seed,
             }
         )
+        if self.is_preprocessing:
+            config["key_map"] = self.key_map
         return config
 
 

@@ -33,7 +33,8 @@ class TemporalDropout(KeepsInputDtype, NoiseLayer):
         fill_value: the value written into dropped steps (with "forward", only into those
             before the first kept step); for integer inputs, an integer in the dtype's range.
         seed: an int >= 0 for reproducible noise, or None.
-        **kwargs: base layer arguments (`name`, `dtype`, ...).
+        **kwargs: base layer arguments (`name`, `dtype`, ...) and `key_map` (dict elements: which
+            keys hold the features and labels, see `keras_noise.layers.base.NoiseLayer`).
 
     Call arguments:
         inputs: a batch of sequences `(batch, time)` or `(batch, time, features...)` (axis 0 is

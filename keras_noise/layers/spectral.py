@@ -102,7 +102,8 @@ class TimeMask(_BandMask):
             spectrogram).
         rate: the probability that each band is applied, in [0, 1].
         seed: an int >= 0 for reproducible noise, or None.
-        **kwargs: base layer arguments (`name`, `dtype`, ...).
+        **kwargs: base layer arguments (`name`, `dtype`, ...) and `key_map` (dict elements: which
+            keys hold the features and labels, see `keras_noise.layers.base.NoiseLayer`).
 
     Call arguments:
         inputs: `(time, frequency)`, `(batch, time, frequency)` or
@@ -145,7 +146,8 @@ class FrequencyMask(_BandMask):
         fill_value: the value written into the bands.
         rate: the probability that each band is applied, in [0, 1].
         seed: an int >= 0 for reproducible noise, or None.
-        **kwargs: base layer arguments (`name`, `dtype`, ...).
+        **kwargs: base layer arguments (`name`, `dtype`, ...) and `key_map` (dict elements: which
+            keys hold the features and labels, see `keras_noise.layers.base.NoiseLayer`).
 
     Call arguments:
         inputs: `(time, frequency)`, `(batch, time, frequency)` or
