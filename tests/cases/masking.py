@@ -71,11 +71,16 @@ CASES = [
         make_inputs=token_ids,
         make_model=token_model,
     ),
-    LayerCase("time_mask", kn.layers.TimeMask, {"max_width": 16, "num_masks": 2}, (64, 64)),
+    LayerCase(
+        "time_mask",
+        kn.layers.TimeMask,
+        {"max_width": 16, "num_masks": 2, "batched": True},
+        (64, 64),
+    ),
     LayerCase(
         "frequency_mask",
         kn.layers.FrequencyMask,
-        {"max_width": 16, "num_masks": 2, "fill_value": -1.0},
+        {"max_width": 16, "num_masks": 2, "fill_value": -1.0, "batched": True},
         (64, 64),
     ),
     LayerCase("temporal_dropout", kn.layers.TemporalDropout, {"rate": 0.3}, (64, 4)),
@@ -85,11 +90,13 @@ CASES = [
         {"rate": 0.3, "fill_mode": "forward"},
         (64, 4),
     ),
-    LayerCase("add_noise_snr", kn.layers.AddNoiseSNR, {"snr_db": (5.0, 20.0)}, (256,)),
+    LayerCase(
+        "add_noise_snr", kn.layers.AddNoiseSNR, {"snr_db": (5.0, 20.0), "batched": True}, (256,)
+    ),
     LayerCase(
         "add_noise_snr_noise_bank",
         kn.layers.AddNoiseSNR,
-        {"snr_db": (5.0, 20.0), "noise_bank": NOISE_BANK},
+        {"snr_db": (5.0, 20.0), "noise_bank": NOISE_BANK, "batched": True},
         (256,),
     ),
     LayerCase("speed_perturb", kn.layers.SpeedPerturb, {"factor_range": (0.8, 1.2)}, (256, 2)),
