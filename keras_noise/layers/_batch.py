@@ -192,7 +192,16 @@ class BatchNoiseLayer(NoiseLayer):
                 f"probabilities. Received: labels of dtype {dtype.name}"
             )
         if batched and rank is not None and rank <= 1:
-            raise self._unbatched_error(f"labels of shape {shape} (a single example's labels)")
+            raise _shape_error(
+                self.name,
+                f"a batch of labels: one-hot or soft float labels (batch, classes), or integer "
+                f"class ids (batch,) with num_classes ({type(self).__name__} mixes the examples "
+                "of a batch). Float labels of one axis are either one example's (batch the "
+                "dataset first, e.g. ds.batch(32).map(layer)) or a batch of float class ids "
+                "(cast them to integers, e.g. ds.map(lambda x, y: (x, tf.cast(y, tf.int32))), "
+                "and pass num_classes)",
+                f"float labels of shape {shape}",
+            )
         if rank == 0:
             raise _shape_error(
                 self.name, "float labels with the classes on the last axis", "labels of shape ()"

@@ -24,6 +24,7 @@ reproducible, and draws are unique per call even under parallel `tf.data` maps.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from typing import Any
 
@@ -227,7 +228,8 @@ class ValueRangeMixin:
     Layers that change values (Jitter, SaltAndPepper, ...) take ``value_range=(low, high)``:
 
     * float inputs: the noisy output is clipped to the range when one is given;
-    * integer inputs (e.g. uint8 images): a value range is required; the noise is computed in
+    * integer inputs (e.g. uint8 images): a value range holding at least three integers is
+      required (`(0, 1)` would binarise uint8 images: an error); the noise is computed in
       float32, rounded to the nearest integer, clipped to the range and cast back to the input
       dtype: integer in, integer out, never silently truncated;
     * other dtypes (bool, string): a TypeError.
@@ -254,6 +256,16 @@ class ValueRangeMixin:
                     f"Invalid value for `value_range` of layer '{self.name}': integer inputs "
                     f"({dtype.name}) need a declared value range, e.g. value_range=(0, 255). "
                     "Received: value_range=None"
+                )
+            low, high = value_range
+            if math.floor(high) - math.ceil(low) < 2:
+                raise ValueError(
+                    f"Invalid value for `value_range` of layer '{self.name}': integer inputs "
+                    f"({dtype.name}) are rounded and clipped to the range, and "
+                    f"{tuple(value_range)} holds at most two integers, which would binarise "
+                    "them: declare the range of the data, e.g. value_range=(0, 255) for uint8 "
+                    "images, or convert them to floats first (e.g. x / 255 with "
+                    f"value_range=(0, 1)). Received: value_range={tuple(value_range)}"
                 )
             outputs = tf.round(noise_fn(tf.cast(inputs, tf.float32)))
             outputs = tf.clip_by_value(outputs, value_range[0], value_range[1])
