@@ -9,8 +9,10 @@ layer itself, or a container (Sequential, Pipeline, functional model, custom lay
 TimeDistributed, nested) holding no trainable weight, as in ``ds.map(aug)`` or ``aug(x)``. A
 container with trainable weights (Dense, Conv, BatchNormalization..., frozen or not, or not yet
 built) is a model, and ``model(x)`` is inference, as in Keras. ``model.export()`` calls the model
-with ``training=None``: a classifier's export is noise-free, while an export of a bare
-augmentation block would add noise (`keras_noise.export.export_noise_free` strips it in any case).
+with ``training=None``: a classifier's export is noise-free, an export of a bare augmentation
+block adds noise, and inside a model Keras' own `keras.layers.Pipeline` turns ``None`` into
+``True`` (use `keras.Sequential` there); `keras_noise.export.export_noise_free` strips the noise
+in every case.
 
 Every layer holds its primary strength in ``layer.strength``, a non-trainable float32 Keras
 variable read with ops in `call`. Assigning it (``layer.strength.assign(0.3)`` or, validated,
