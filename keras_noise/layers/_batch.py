@@ -87,14 +87,17 @@ class BatchNoiseLayer(NoiseLayer):
     def __call__(self, *args, **kwargs):
         if len(args) == 3 and args[2] is None:  # a functional model replaying (x, y, None)
             args = args[:2]
-        element = parse_element(args, layer_name=self.name, key_map=self.key_map)
-        if element.features_entries > 1:
+        parts = args[0] if len(args) == 1 and isinstance(args[0], tuple) else args
+        if len(parts) > 1 and isinstance(parts[0], Mapping) and len(parts[0]) > 1:
+            if not self.needs_labels:  # labels only: the model inputs pass through
+                return (parts[0], self(parts[1], **kwargs), *parts[2:])
             raise ValueError(
                 f"Layer '{self.name}' mixes whole examples, but the features are a dict of "
-                f"{element.features_entries} model inputs, and mixing one of them only would "
+                f"{len(parts[0])} model inputs, and mixing one of them only would "
                 "pair the labels with unmixed inputs. Apply it to elements with one input "
                 "((x, y), or a dict with one features key), e.g. before splitting the inputs."
             )
+        element = parse_element(args, layer_name=self.name, key_map=self.key_map)
         layer_call = super(NoiseLayer, self).__call__
         if not element.structured:
             if self.needs_labels:

@@ -68,8 +68,6 @@ class DataElement:
         labels: the targets, or None when the element has none.
         sample_weight: the sample weights, or None.
         structured: False when the element was a bare tensor.
-        features_entries: the number of model inputs in the element (more than 1 when the
-            features are a dict of several inputs, of which `features` is one).
     """
 
     features: Any
@@ -77,7 +75,6 @@ class DataElement:
     sample_weight: Any
     structured: bool
     _pack: Callable[[Any, Any, Any], Any]
-    features_entries: int = 1
 
     def rebuild(self, features: Any, labels: Any = None, sample_weight: Any = None) -> Any:
         """Returns the original structure with `features` (and given labels/weights) replaced."""
@@ -158,7 +155,7 @@ def parse_element(
     def pack_inputs(x, y, w):
         return pack_tuple({**inputs, key: x}, y, w)
 
-    return DataElement(inputs[key], labels, weights, True, pack_inputs, len(inputs))
+    return DataElement(inputs[key], labels, weights, True, pack_inputs)
 
 
 def _parse_dict(element: Mapping, layer_name: str, key_map) -> DataElement:
