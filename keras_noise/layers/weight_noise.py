@@ -11,7 +11,9 @@ whose `call` reads a variable named ``*kernel`` works (Dense, Conv1D/2D/3D and t
 DepthwiseConv2D, SeparableConv (both kernels), EinsumDense, LSTM/GRU (input and recurrent
 kernels), a nested model...). Other state the inner layer updates during the call (e.g. the
 moving statistics of a BatchNormalization inside a wrapped sub-model) and losses it adds are
-replayed outside the scope, so nothing is lost.
+replayed outside the scope, so nothing is lost. Wrappers pass every call argument on, and wrap
+recurrent layers inside `keras.layers.Bidirectional` (its backward copy's `go_backwards` reaches
+the inner layer).
 
 Weights and names: the wrapper neither copies nor renames the inner layer's variables: in
 ``DropConnect(Dense(10, name="head"))`` they are still the Dense layer's own ``kernel`` and
@@ -263,7 +265,8 @@ class WeightNoise(KernelNoiseWrapper):
         **kwargs: base layer arguments (`name`, ...).
 
     Call arguments:
-        inputs: the inner layer's input.
+        inputs: the inner layer's input; further positional and keyword arguments (a
+            MultiHeadAttention's value, an RNN's `initial_state`, `mask`) go to it too.
         training: True for a noisy kernel; False or None for the clean one.
 
     Returns:
@@ -331,7 +334,8 @@ class DropConnect(KernelNoiseWrapper):
         **kwargs: base layer arguments (`name`, ...).
 
     Call arguments:
-        inputs: the inner layer's input.
+        inputs: the inner layer's input; further positional and keyword arguments (a
+            MultiHeadAttention's value, an RNN's `initial_state`, `mask`) go to it too.
         training: True for a masked kernel; False or None for the clean one.
 
     Returns:
