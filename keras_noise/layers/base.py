@@ -66,7 +66,9 @@ class NoiseLayer(keras.layers.Layer):
         super().__init__(**kwargs)
         self.supports_masking = True
         self.seed = check_seed(seed)
-        self.seed_generator = NoiseSeedGenerator(self.seed, name=f"{self.name}_seed_generator")
+        self.seed_generator = NoiseSeedGenerator(
+            self.seed, name=f"{self.name}_seed_generator", owner=self.name
+        )
         self.strength = self.add_strength(self.strength_name, strength, **self.strength_bounds)
 
     # ----------------------------------------------------------------------------- strengths
