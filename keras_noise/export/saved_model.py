@@ -13,8 +13,8 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from keras_noise._keras_compat import is_functional, recorded_input_signature
 from keras_noise._validation import check_choice, invalid_type, invalid_value
-from keras_noise.export._keras_internals import is_functional, recorded_input_signature
 from keras_noise.export.strip import StripLog, is_rebuildable, strip_with_log, unwrap_model
 from keras_noise.export.tflite import convert_to_tflite, run_tflite
 from keras_noise.export.verify import VerificationResult, run_checks

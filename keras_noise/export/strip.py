@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import keras
 
+from keras_noise._keras_compat import is_functional, layer_tree
 from keras_noise._validation import invalid_type, invalid_value
-from keras_noise.export._keras_internals import is_functional, layer_tree
 from keras_noise.export.noise_layers import inference_form
 
 _REMOVED = object()  # What a removed layer maps to inside a functional rebuild.

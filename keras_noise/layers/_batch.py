@@ -26,6 +26,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from keras_noise._keras_compat import disable_input_conversion
 from keras_noise._validation import check_int, invalid_value
 from keras_noise.layers._structure import (
     FEATURE_KEYS,
@@ -122,7 +123,7 @@ class BatchNoiseLayer(NoiseLayer):
         )
         self.key_map = check_key_map(key_map)
         # `__call__` converts the parts itself: Keras would autocast labels to float16 too.
-        self._convert_input_args = False
+        disable_input_conversion(self)
 
     # ------------------------------------------------------------------------------ calling
     def __call__(self, *args, **kwargs):

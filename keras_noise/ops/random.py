@@ -274,9 +274,7 @@ def _key_counter(seed: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
     # Under XLA that kernel is lowered for XLA's own generator and the Philox draws that use its
     # output compile to a path ~150x slower on CPU: there the small ops are fused anyway.
     if in_xla_context():
-        fused = xla_philox_key_counter(seed)
-        if fused is not None:
-            return fused
+        return xla_philox_key_counter(seed)
     return tf.raw_ops.StatelessRandomGetKeyCounter(seed=seed)
 
 
