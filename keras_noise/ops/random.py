@@ -281,7 +281,7 @@ def _key_counter(seed: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
 def stream_seed(seed: tf.Tensor, stream: int) -> tf.Tensor:
     """The seed of independent stream `stream` (>= 1) of `seed`; stream 0 is `seed` itself.
 
-    Flips bit 47 + `stream` of the seed's first word (a generator's keys stay below 2**31), a
+    Flips bit 47 + `stream` of the seed's first word (a generator's own keys stay below 2**31), a
     cheaper way than `split_seed` to draw several independent tensors from one call's seed.
 
     Example:
