@@ -19,6 +19,7 @@ require_tensorflow_backend()
 from keras_noise import (  # noqa: E402
     adversarial,
     callbacks,
+    data,
     export,
     layers,
     ops,
@@ -33,6 +34,7 @@ __all__ = [
     "__version__",
     "adversarial",
     "callbacks",
+    "data",
     "export",
     "layers",
     "ops",

@@ -269,7 +269,7 @@ def test_mixup_works_on_any_feature_rank(shape):
 @pytest.mark.parametrize("layer_cls", [kn.layers.Mixup, kn.layers.CutMix])
 def test_same_seed_gives_the_same_mix_in_eager_graph_and_tf_data(layer_cls):
     images, labels = _images(), _one_hot()
-    layers = [layer_cls(seed=9) for _ in range(3)]
+    layers = [layer_cls(seed=9, name="mix") for _ in range(3)]  # same seed and name
     eager = layers[0](images, labels)
     graph = tf.function(lambda x, y: layers[1](x, y))(images, labels)
     mapped = next(iter(tf.data.Dataset.from_tensors((images, labels)).map(layers[2])))

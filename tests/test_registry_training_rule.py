@@ -43,13 +43,16 @@ def test_noise_is_applied_when_training(case):
 
 @params([c for c in CASES if c.stochastic])
 def test_same_seed_same_noise_and_fresh_noise_per_call(case):
-    x = case.inputs()
-    first, second = case.layer(seed=11), case.layer(seed=11)
+    x = case.inputs(batch=16)  # per-example draws (DropPath): 2**16 outcomes, no chance ties
+    # Same seed and same layer name: the same noise (the name keys the layer's stream).
+    first, second = case.layer(seed=11, name="seeded"), case.layer(seed=11, name="seeded")
     a1, a2 = first(x, training=True), first(x, training=True)
     b1, b2 = second(x, training=True), second(x, training=True)
     assert _equal(a1, b1) and _equal(a2, b2)
     assert not _equal(a1, a2), "each call must draw fresh noise"
-    assert not _equal(a1, case.layer(seed=12)(x, training=True))
+    assert not _equal(a1, case.layer(seed=12, name="seeded")(x, training=True))
+    # Same seed, another layer name: an independent stream.
+    assert not _equal(a1, case.layer(seed=11, name="other_noise")(x, training=True))
 
 
 @params([c for c in CASES if not c.stochastic])

@@ -25,6 +25,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from keras_noise._keras_compat import disable_input_conversion
 from keras_noise._validation import check_int, invalid_value
 from keras_noise.layers._structure import keys_for, parse_element
 from keras_noise.layers.base import NoiseLayer
@@ -81,7 +82,7 @@ class BatchNoiseLayer(NoiseLayer):
             None if num_classes is None else check_int("num_classes", num_classes, low=2)
         )
         # `__call__` converts the parts itself: Keras would autocast labels to float16 too.
-        self._convert_input_args = False
+        disable_input_conversion(self)
 
     # ------------------------------------------------------------------------------ calling
     def __call__(self, *args, **kwargs):

@@ -18,7 +18,9 @@ Every layer holds its primary strength in ``layer.strength``, a non-trainable fl
 variable read with ops in `call`. Assigning it (``layer.strength.assign(0.3)`` or, validated,
 ``layer.set_strength(0.3)``) takes effect at the next step of an already traced or XLA-compiled
 function and of an already built `tf.data` iterator, without retracing. Other schedulable strengths
-are variables made with `add_strength`.
+are variables made with `add_strength`. Strengths are layer state, not weights: they are in
+`layer.variables` and saved files, but not in `layer.weights` or `get_weights()` (see
+`keras_noise.layers._strength`).
 
 Every layer owns a `NoiseSeedGenerator` (created also at strength 0); ``seed=`` makes the noise
 reproducible, and draws are unique per call even under parallel `tf.data` maps.
@@ -41,11 +43,12 @@ from keras_noise._keras_compat import (
 )
 from keras_noise._validation import check_float, check_range, check_seed, invalid_value
 from keras_noise.layers._sampling_mode import active_samples
+from keras_noise.layers._strength import StrengthState
 from keras_noise.layers._structure import check_key_map, parse_element
 from keras_noise.ops.random import NoiseSeedGenerator
 
 
-class NoiseLayer(keras.layers.Layer):
+class NoiseLayer(StrengthState, keras.layers.Layer):
     """Base class of keras-noise layers; subclasses implement `apply_noise`.
 
     Subclasses set the class attributes below, pass their strength to `__init__`, and implement
@@ -88,12 +91,18 @@ class NoiseLayer(keras.layers.Layer):
         self.key_map = self._check_key_map(key_map)
         self.supports_masking = True
         self.seed = check_seed(seed)
-        self.seed_generator = NoiseSeedGenerator(self.seed, name=f"{self.name}_seed_generator")
-        self.strength = self.add_strength(self.strength_name, strength, **self.strength_bounds)
+        self.seed_generator = NoiseSeedGenerator(
+            self.seed, name=f"{self.name}_seed_generator", owner=self.name
+        )
+        self.add_strength(self.strength_name, strength, **self.strength_bounds)
 
     # ----------------------------------------------------------------------------- strengths
     def add_strength(self, name: str, value: float, **bounds) -> keras.Variable:
-        """Validates `value` and returns it as a non-trainable float32 scalar variable.
+        """Validates `value` and returns it as a non-trainable float32 scalar strength variable.
+
+        The variable is layer state, not a weight (see the module docstring). Do not assign it
+        to an attribute (Keras would then track it as a weight): read it back with
+        `self.strength_variable(name)`.
 
         Args:
             name: the constructor argument's name, used for the variable and in errors.
@@ -103,15 +112,12 @@ class NoiseLayer(keras.layers.Layer):
         Returns:
             The variable; read it in `call` with `self.read_strength(variable, dtype)`.
         """
-        value = check_float(name, value, **bounds)
-        return self.add_weight(
-            name=name,
-            shape=(),
-            dtype="float32",
-            initializer=keras.initializers.Constant(value),
-            trainable=False,
-            autocast=False,
-        )
+        return self.make_strength(name, check_float(name, value, **bounds))
+
+    @property
+    def strength(self) -> keras.Variable:
+        """The primary strength variable (its meaning is the layer's `strength_name`)."""
+        return self.strength_variable(self.strength_name)
 
     def set_strength(self, value: float) -> None:
         """Validates and assigns the primary strength; errors name the layer and the value.
