@@ -87,7 +87,8 @@ def test_strength_assignment_takes_effect_without_retracing(case, jit_compile):
 
     assert len(traces) == trace_count >= 1, "assigning the strength must not retrace"
     if case.zero_strength is not None:  # regressing onto the clean output: no noise, no loss
-        assert quiet == 0.0, f"strength {low} must give exactly the clean output: loss {quiet}"
+        # (not exactly 0: under XLA the inner layers of wrappers may round differently)
+        assert quiet < 1e-10, f"strength {low} must give the clean output: loss {quiet}"
     assert noisy > quiet + 1e-6, f"strength change had no effect: loss {quiet} -> {noisy}"
 
 
