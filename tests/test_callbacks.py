@@ -169,7 +169,6 @@ def test_logs_reach_csv_logger(tmp_path):
 
 
 def test_logs_reach_tensorboard(tmp_path):
-    pytest.importorskip("tensorboard")  # TensorFlow's summary writer needs the package
     model = zero_model(kn.layers.Jitter(0.0, name="jitter"))
     callbacks = [
         NoiseScheduler(kn.schedules.Step(0.2, 0.5, every=1)),

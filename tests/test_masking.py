@@ -330,10 +330,12 @@ def test_cutout_mean_fill_of_uint8_images_is_the_rounded_mean():
     x = np.zeros((4, 8, 10, 2), "uint8")
     x[..., 0], x[..., 1] = 10, 201
     x[:, 0, 0, 1] = 0  # channel 1 mean: 201 * 79 / 80 = 198.49 -> 198
+    x[:, :6, :8, 0] = 11  # channel 0 mean: (48 * 11 + 32 * 10) / 80 = 10.6 -> 11 (not 10)
     y = np.asarray(kn.layers.Cutout(size=0.5, fill_mode="mean", seed=0)(x))
     changed = (y != x).any(axis=-1)
     assert y.dtype == np.uint8 and changed.any()
     assert set(y[..., 1][changed].tolist()) <= {198}
+    assert set(y[..., 0][changed].tolist()) == {11}
 
 
 @pytest.mark.parametrize("seed", SEEDS)

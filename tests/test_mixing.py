@@ -10,6 +10,8 @@ import math
 import hypothesis
 import numpy as np
 import pytest
+import scipy.special
+import scipy.stats
 import tensorflow as tf
 from hypothesis import strategies as st
 
@@ -48,8 +50,7 @@ def test_symmetric_beta_has_the_moments_of_beta(alpha):
 @pytest.mark.parametrize("alpha", [0.05, 0.2, 1.0, 4.0])
 def test_gamma_draws_are_exact_in_distribution(alpha):
     """A Kolmogorov-Smirnov test of log Gamma(alpha) (log space keeps tiny draws exact)."""
-    special = pytest.importorskip("scipy.special")
-    stats = pytest.importorskip("scipy.stats")
+    special, stats = scipy.special, scipy.stats
     uniforms = tf.random.stateless_uniform([1 + 3 * mixing._CANDIDATES, 50_000], SEED)
     logs = mixing._log_gamma(uniforms, tf.constant(alpha), SEED).numpy()
     result = stats.kstest(logs.astype("float64"), lambda t: special.gammainc(alpha, np.exp(t)))
@@ -58,8 +59,7 @@ def test_gamma_draws_are_exact_in_distribution(alpha):
 
 def test_gamma_draws_stay_exact_when_the_first_round_rejects_everything():
     """Acceptance uniforms of 0 reject every first-round candidate: the loop draws them all."""
-    special = pytest.importorskip("scipy.special")
-    stats = pytest.importorskip("scipy.stats")
+    special, stats = scipy.special, scipy.stats
     uniforms = tf.random.stateless_uniform([1 + 3 * mixing._CANDIDATES, 20_000], SEED)
     candidates = 2 * mixing._CANDIDATES
     uniforms = tf.concat([uniforms[: 1 + candidates], tf.zeros_like(uniforms[1 + candidates :])], 0)
@@ -218,7 +218,7 @@ def test_mixup_weight_distribution_follows_folded_beta():
     own = np.concatenate(
         [np.diag(np.asarray(layer(np.zeros((512, 1), "float32"), labels)[1])) for _ in range(20)]
     )
-    stats = pytest.importorskip("scipy.stats")
+    stats = scipy.stats
     expected = stats.beta(0.4, 0.4).expect(lambda lam: np.maximum(lam, 1.0 - lam))
     assert abs(own.mean() - expected) < 6 * 0.25 / math.sqrt(own.size)  # sd <= 1/4 on [1/2, 1]
 

@@ -268,7 +268,8 @@ def test_to_dataframe_with_and_without_pandas(monkeypatch):
     with pytest.raises(ImportError, match=r"to_dataframe\(\) needs pandas.*pip install pandas"):
         result.to_dataframe()
     monkeypatch.undo()
-    pandas = pytest.importorskip("pandas")
+    import pandas
+
     frame = result.to_dataframe()
     assert isinstance(frame, pandas.DataFrame) and len(frame) == 5
     assert list(frame.columns) == ["perturbation", "kind", "severity_name", "severity", "accuracy"]
