@@ -1,6 +1,8 @@
 """The benchmark harness: interleaved rounds, medians, ratios against peers run alongside.
 
-A suite (a module in `benchmarks/suites/`) exposes ``groups(quick: bool) -> list[Group]``. A group
+A suite (a module in `benchmarks/suites/`) exposes ``groups(quick: bool) -> list[Group]``, and
+may expose ``figures(quick: bool) -> list[Figure]`` for measured quantities that are not times
+(peak memory). A group
 is a set of candidates that do the same work (one keras-noise implementation and its peers); each
 round times every candidate once, in a rotating order, so that drift on a shared, noisy machine
 hits all of them alike. A ratio is the median over rounds of ``time(subject) / time(peer)`` in the
@@ -52,6 +54,21 @@ class Target:
     peer: str
     max_time_ratio: float
     description: str = ""
+
+
+@dataclasses.dataclass
+class Figure:
+    """A measured quantity that is not a time, e.g. peak memory; reported, no target.
+
+    Attributes:
+        name: the figure's title.
+        unit: the unit of the values, e.g. "MiB".
+        values: label -> measured value.
+    """
+
+    name: str
+    unit: str
+    values: dict[str, float]
 
 
 @dataclasses.dataclass
@@ -131,10 +148,19 @@ def summarize(group: Group, times: dict[str, list[float]]) -> dict:
     }
 
 
+def _figure_markdown(figure: dict) -> list[str]:
+    lines = [f"### {figure['name']}", "", f"| candidate | {figure['unit']} |", "|---|---:|"]
+    lines += [f"| {label} | {value:,.1f} |" for label, value in figure["values"].items()]
+    return [*lines, ""]
+
+
 def to_markdown(results: Sequence[dict]) -> str:
-    """Renders group results as Markdown tables."""
+    """Renders group results (and figures) as Markdown tables."""
     lines = []
     for group in results:
+        if group.get("kind") == "figure":
+            lines += _figure_markdown(group)
+            continue
         subject = group["rows"][0]["label"]
         lines += [
             f"### {group['name']}",
@@ -201,6 +227,9 @@ def run(
         for group in module.groups(quick=quick):
             log(f"[bench] {name}: {group.name} ({rounds} rounds)")
             results.append({"suite": name, **measure(group, rounds)})
+        for figure in getattr(module, "figures", lambda quick: [])(quick=quick):
+            log(f"[bench] {name}: {figure.name}")
+            results.append({"suite": name, "kind": "figure", **dataclasses.asdict(figure)})
     if out_dir is not None:
         write(results, Path(out_dir), rounds=rounds, quick=quick)
     return results

@@ -48,11 +48,14 @@ def test_symmetric_beta_has_the_moments_of_beta(alpha):
 
 
 @pytest.mark.parametrize("alpha", [0.05, 0.2, 1.0, 4.0])
-def test_gamma_draws_are_exact_in_distribution(alpha):
-    """A Kolmogorov-Smirnov test of log Gamma(alpha) (log space keeps tiny draws exact)."""
+@pytest.mark.parametrize("method", ["rejection", "kernel"])
+def test_gamma_draws_are_exact_in_distribution(alpha, method):
+    """A Kolmogorov-Smirnov test of log Gamma(alpha) (log space keeps tiny draws exact), for the
+    XLA path (rejection) and the kernel path."""
     special, stats = scipy.special, scipy.stats
     uniforms = tf.random.stateless_uniform([1 + 3 * mixing._CANDIDATES, 50_000], SEED)
-    logs = mixing._log_gamma(uniforms, tf.constant(alpha), SEED).numpy()
+    log_gamma = getattr(mixing, f"_log_gamma_{method}")
+    logs = log_gamma(uniforms, tf.constant(alpha), SEED).numpy()
     result = stats.kstest(logs.astype("float64"), lambda t: special.gammainc(alpha, np.exp(t)))
     assert result.pvalue > 1e-6, f"KS statistic {result.statistic:.4f}"
 
@@ -63,9 +66,21 @@ def test_gamma_draws_stay_exact_when_the_first_round_rejects_everything():
     uniforms = tf.random.stateless_uniform([1 + 3 * mixing._CANDIDATES, 20_000], SEED)
     candidates = 2 * mixing._CANDIDATES
     uniforms = tf.concat([uniforms[: 1 + candidates], tf.zeros_like(uniforms[1 + candidates :])], 0)
-    logs = mixing._log_gamma(uniforms, tf.constant(0.5), SEED).numpy()
+    logs = mixing._log_gamma_rejection(uniforms, tf.constant(0.5), SEED).numpy()
     result = stats.kstest(logs.astype("float64"), lambda t: special.gammainc(0.5, np.exp(t)))
     assert result.pvalue > 1e-6, f"KS statistic {result.statistic:.4f}"
+
+
+def test_mixup_graph_outside_xla_has_no_loop():
+    """A loop makes every new tf.data iterator instantiate its functions: a cost per epoch."""
+    graph = (
+        tf.function(lambda seed: mixing.symmetric_beta([8], 0.5, seed))
+        .get_concrete_function(tf.TensorSpec((2,), tf.int64))
+        .graph
+    )
+    types = {op.type for op in graph.get_operations()}
+    assert not types & {"While", "StatelessWhile"}, types
+    assert "StatelessRandomGammaV3" in types
 
 
 def test_symmetric_beta_compiles_under_xla_with_the_same_distribution():

@@ -6,7 +6,14 @@ import keras
 import tensorflow as tf
 
 import keras_noise as kn
-from benchmarks.common import dataset_candidate, function_candidate, random_batch
+from benchmarks.common import (
+    dataset_candidate,
+    function_candidate,
+    on_images,
+    random_batch,
+    small_data,
+    small_data_epoch_candidate,
+)
 from benchmarks.harness import Group, Target
 
 STDDEV = 0.1
@@ -74,10 +81,33 @@ def _function_group(shape, calls) -> Group:
     )
 
 
+def _epoch_group(quick: bool) -> Group:
+    data = small_data(quick)
+    jitter = kn.layers.Jitter(stddev=STDDEV, seed=0)
+    gaussian = keras.layers.GaussianNoise(STDDEV, seed=0)
+    return Group(
+        name="small-data epoch, new iterator, 1,536 images 32x32x3, batch 64",
+        unit="images",
+        candidates=[
+            small_data_epoch_candidate("kn.Jitter", data, jitter),
+            small_data_epoch_candidate(
+                "keras GaussianNoise", data, on_images(gaussian, training=True)
+            ),
+            small_data_epoch_candidate("no noise", data, None),
+        ],
+        targets=[Target("kn.Jitter", "keras GaussianNoise", 1.0, "epoch <= 1.0x GaussianNoise")],
+    )
+
+
 def groups(quick: bool) -> list[Group]:
     if quick:
-        return [_tf_data_group((8, 16, 16, 3), 4), _function_group((256, 16), 4)]
+        return [
+            _tf_data_group((8, 16, 16, 3), 4),
+            _function_group((256, 16), 4),
+            _epoch_group(quick),
+        ]
     return [
+        _epoch_group(quick),
         _tf_data_group((128, 64, 64, 3), 20),
         _tf_data_group((4096, 64), 50),
         _function_group((128, 64, 64, 3), 10),

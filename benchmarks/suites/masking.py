@@ -24,7 +24,13 @@ import keras
 import tensorflow as tf
 
 import keras_noise as kn
-from benchmarks.common import dataset_candidate, random_batch
+from benchmarks.common import (
+    dataset_candidate,
+    on_images,
+    random_batch,
+    small_data,
+    small_data_epoch_candidate,
+)
 from benchmarks.harness import Group, Target
 
 CUTOUT_SIZE = 0.5
@@ -135,15 +141,36 @@ def _band_group(kind: str, shape, batches, max_width: int, num_masks: int = 2) -
     )
 
 
+def _cutout_epoch_group(quick: bool) -> Group:
+    data = small_data(quick)
+    area = (ERASING_AREA, ERASING_AREA)
+    erasing = keras.layers.RandomErasing(factor=(1.0, 1.0), scale=area, value_range=(0, 1), seed=0)
+    return Group(
+        name="Cutout, small-data epoch, new iterator, 1,536 images 32x32x3, batch 64",
+        unit="images",
+        candidates=[
+            small_data_epoch_candidate(
+                "kn.Cutout", data, kn.layers.Cutout(size=CUTOUT_SIZE, seed=0)
+            ),
+            small_data_epoch_candidate(
+                "keras RandomErasing", data, on_images(erasing, training=True)
+            ),
+        ],
+        targets=[Target("kn.Cutout", "keras RandomErasing", 1.0, "epoch <= 1.0x RandomErasing")],
+    )
+
+
 def groups(quick: bool) -> list[Group]:
     if quick:
         return [
+            _cutout_epoch_group(quick),
             _cutout_group((8, 16, 16, 3), 3),
             _feature_mask_group((256, 64), 3),
             _band_group("TimeMask", (8, 50, 20), 3, max_width=10),
             _band_group("FrequencyMask", (8, 50, 20), 3, max_width=5),
         ]
     return [
+        _cutout_epoch_group(quick),
         _cutout_group((128, 64, 64, 3), 20),
         _cutout_group((256, 32, 32, 3), 20),
         _feature_mask_group((4096, 64), 50),

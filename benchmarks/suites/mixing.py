@@ -18,8 +18,15 @@ import numpy as np
 import tensorflow as tf
 
 import keras_noise as kn
-from benchmarks.common import random_batch
-from benchmarks.harness import Candidate, Group, Target
+from benchmarks.common import (
+    on_dict,
+    on_images,
+    random_batch,
+    small_data,
+    small_data_epoch_candidate,
+)
+from benchmarks.harness import Candidate, Figure, Group, Target
+from benchmarks.peak_rss import VARIANTS, peak_rss_mib
 
 NUM_CLASSES = 10
 
@@ -100,12 +107,76 @@ def _cutmix_group(shape, batches) -> Group:
     )
 
 
+def _epoch_group(quick: bool) -> Group:
+    """Mixup and CutMix epochs on small data, and the demo's Cutout -> batch -> Mixup pipeline."""
+    data = small_data(quick)
+    area = (0.19, 0.19)  # Cutout(size=0.5)'s expected clipped area (see the masking suite)
+    erasing = keras.layers.RandomErasing(factor=(1.0, 1.0), scale=area, value_range=(0, 1), seed=0)
+    keras_mixup = keras.layers.MixUp(alpha=0.2, seed=0)
+    return Group(
+        name="Mixup, CutMix, small-data epoch, new iterator, 1,536 images 32x32x3, batch 64",
+        unit="images",
+        candidates=[
+            small_data_epoch_candidate("kn.Mixup", data, kn.layers.Mixup(alpha=0.2, seed=0)),
+            small_data_epoch_candidate("keras MixUp", data, on_dict(keras_mixup)),
+            small_data_epoch_candidate("kn.CutMix", data, kn.layers.CutMix(alpha=1.0, seed=0)),
+            small_data_epoch_candidate("keras CutMix", data, on_dict(keras.layers.CutMix(seed=0))),
+            small_data_epoch_candidate(
+                "kn.Cutout -> batch -> kn.Mixup",
+                data,
+                kn.layers.Mixup(alpha=0.2, seed=1),
+                example_fn=kn.layers.Cutout(size=0.5, seed=1),
+            ),
+            small_data_epoch_candidate(
+                "keras RandomErasing -> batch -> MixUp",
+                data,
+                on_dict(keras.layers.MixUp(alpha=0.2, seed=1)),
+                example_fn=on_images(erasing, training=True),
+            ),
+        ],
+        targets=[
+            Target("kn.Mixup", "keras MixUp", 1.0, "Mixup epoch <= 1.0x keras MixUp"),
+            Target("kn.CutMix", "keras CutMix", 1.0, "CutMix epoch <= 1.0x keras CutMix"),
+            Target(
+                "kn.Cutout -> batch -> kn.Mixup",
+                "keras RandomErasing -> batch -> MixUp",
+                1.0,
+                "Cutout->Mixup epoch <= 1.0x Keras' pipeline",
+            ),
+        ],
+    )
+
+
 def groups(quick: bool) -> list[Group]:
     if quick:
-        return [_mixup_group((8, 16, 16, 3), 4), _cutmix_group((8, 16, 16, 3), 4)]
+        return [
+            _mixup_group((8, 16, 16, 3), 4),
+            _cutmix_group((8, 16, 16, 3), 4),
+            _epoch_group(quick),
+        ]
     return [
+        _epoch_group(quick),
         _mixup_group((128, 64, 64, 3), 100),
         _mixup_group((256, 32, 32, 3), 100),
         _cutmix_group((128, 64, 64, 3), 50),
         _cutmix_group((256, 32, 32, 3), 50),
+    ]
+
+
+def figures(quick: bool) -> list[Figure]:
+    """Peak RSS of 20 small-data epochs of Cutout -> batch -> Mixup, each variant in its own
+    process (keras-noise, Keras' RandomErasing + MixUp, and no augmentation as the floor)."""
+    epochs = 2 if quick else 20
+    values = {variant: peak_rss_mib(variant, epochs=epochs, quick=quick) for variant in VARIANTS}
+    labels = {
+        "kn": "kn.Cutout -> batch -> kn.Mixup",
+        "keras": "keras RandomErasing -> batch -> MixUp",
+        "none": "no augmentation",
+    }
+    return [
+        Figure(
+            name=f"peak RSS, {epochs} small-data epochs, Cutout -> batch -> Mixup",
+            unit="MiB",
+            values={labels[variant]: value for variant, value in values.items()},
+        )
     ]

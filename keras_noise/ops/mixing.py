@@ -2,8 +2,8 @@
 
 * `mixup`, `cutmix`: a whole batch step each: partners, weights or boxes, images, labels and
   sample weights.
-* Their parts: `symmetric_beta` (Beta(alpha, alpha) draws that compile under XLA; TensorFlow has
-  no XLA kernel for the Gamma draws behind `tf.random.gamma` and `keras.random.beta`),
+* Their parts: `symmetric_beta` (Beta(alpha, alpha) draws from TensorFlow's Gamma kernel, and
+  under XLA, which has no Gamma kernel, from a vectorized rejection method),
   `partner_indices`, `mix_features`, `mix_labels`, `cutmix_boxes`, `paste_boxes`.
 * Labels: `class_probabilities`, `smooth_labels`.
 
@@ -26,6 +26,7 @@ import math
 
 import tensorflow as tf
 
+from keras_noise._keras_compat import in_xla_context
 from keras_noise.ops import random
 
 # Marsaglia-Tsang candidates drawn per variate in one vectorized round; each is accepted with
@@ -63,7 +64,7 @@ def _candidates(u: tf.Tensor, d: tf.Tensor, c: tf.Tensor) -> tuple[tf.Tensor, tf
     return tf.reduce_any(accepted, axis=0), tf.reduce_sum(tf.where(first, log_v, 0.0), axis=0)
 
 
-def _log_gamma(uniforms: tf.Tensor, alpha: tf.Tensor, seed: tf.Tensor) -> tf.Tensor:
+def _log_gamma_rejection(uniforms: tf.Tensor, alpha: tf.Tensor, seed: tf.Tensor) -> tf.Tensor:
     """The log of Gamma(alpha, 1) draws, exact in distribution, with ops that XLA compiles.
 
     Gamma(alpha + 1) comes from Marsaglia and Tsang's rejection method (2000), run as vectorized
@@ -99,6 +100,33 @@ def _log_gamma(uniforms: tf.Tensor, alpha: tf.Tensor, seed: tf.Tensor) -> tf.Ten
 
     _, _, log_v = tf.while_loop(not_done, next_round, (tf.constant(1, tf.int64), found, log_v))
     return tf.math.log(d) + log_v + tf.math.log1p(-uniforms[0]) / alpha
+
+
+def _log_gamma_kernel(uniforms: tf.Tensor, alpha: tf.Tensor, seed: tf.Tensor) -> tf.Tensor:
+    """The log of Gamma(alpha, 1) draws from TensorFlow's Gamma kernel, with the same boost.
+
+    Used outside XLA: the kernel draws Gamma(alpha + 1) exactly without a loop. A `tf.while_loop`
+    makes every new `tf.data` iterator instantiate its body and condition functions, which cost
+    about as much as a small-data epoch of Mixup itself.
+
+    Args:
+        uniforms: uniforms on [0, 1) of shape `(k, *shape)`; only the first row (the boost's)
+            is used.
+        alpha: the shape parameter, a float32 scalar > 0.
+        seed: the seed of the Gamma(alpha + 1) draws.
+
+    Returns:
+        Float32 draws of shape `shape`.
+    """
+    boosted = random.gamma(tf.shape(uniforms)[1:], alpha + 1.0, random.stream_seed(seed, 1))
+    return tf.math.log(boosted) + tf.math.log1p(-uniforms[0]) / alpha
+
+
+def _log_gamma(uniforms: tf.Tensor, alpha: tf.Tensor, seed: tf.Tensor) -> tf.Tensor:
+    """The log of Gamma(alpha, 1) draws: the rejection method under XLA, else the kernel."""
+    if in_xla_context():
+        return _log_gamma_rejection(uniforms, alpha, seed)
+    return _log_gamma_kernel(uniforms, alpha, seed)
 
 
 def _beta(uniforms: tf.Tensor, alpha, seed: tf.Tensor) -> tf.Tensor:

@@ -8,7 +8,11 @@ Two problems of Keras' own random layers are solved here, once, for every compon
   atomic kernel (`RngReadAndSkip`, the op behind `tf.random.Generator`), so every call gets its own
   seed, in `tf.data`, eager, `tf.function` and XLA alike.
 * **Slow draws under XLA on CPU.** Stateless random ops default to the `auto_select` algorithm,
-  which XLA lowers to a slow generator on CPU. Every draw here names Philox explicitly.
+  which XLA lowers to a slow generator on CPU, and even Philox compiles to a loop that XLA cannot
+  fuse with the arithmetic around it. Outside XLA every draw names Philox explicitly; under XLA,
+  float and bit draws come from a counter-based hash of each element's index
+  (`keras_noise.ops.counter_hash`), which XLA fuses into the op that consumes the noise. Integer
+  draws (a few box positions) stay on Philox.
 
 Draws are stateless functions of a seed tensor of shape `(2,)`; a layer asks its generator for one
 seed per call and derives sub-seeds with `split_seed` when it needs several independent draws.
@@ -27,6 +31,7 @@ import tensorflow as tf
 
 from keras_noise._keras_compat import in_xla_context, xla_philox_key_counter
 from keras_noise._validation import check_seed, invalid_type
+from keras_noise.ops import counter_hash
 
 _PHILOX = tf.random.Algorithm.PHILOX
 _PHILOX_ALG_ID = 1  # RNG_ALG_PHILOX in TensorFlow's rng_alg.h; its state is int64[3].
@@ -240,12 +245,13 @@ def split_seed(seed: tf.Tensor, num: int) -> list[tf.Tensor]:
 
 
 def normal(shape, seed: tf.Tensor, dtype=tf.float32) -> tf.Tensor:
-    """Standard normal draws (Philox), in `dtype`.
+    """Standard normal draws, in `dtype`.
 
     Outside XLA the draws are a vectorized Box-Muller transform of Philox uniforms, computed in
     float32: TensorFlow's CPU normal kernel transforms each draw with scalar log/sin/cos and
-    costs about 1.5x as much per batch. Under XLA, whose CPU sin/cos are slow, TensorFlow's
-    Philox normal op is used. Both are exact Gaussian draws up to float32 rounding.
+    costs about 1.5x as much per batch. Under XLA they are `counter_hash.normal` (the inverse
+    normal CDF of hashed 24-bit uniforms), which fuses into the surrounding arithmetic. Both are
+    Gaussian draws up to float32 rounding (and, under XLA, 24-bit uniforms).
 
     Example:
     >>> z = normal((1001, 3), tf.constant([1, 2], tf.int64))
@@ -253,10 +259,7 @@ def normal(shape, seed: tf.Tensor, dtype=tf.float32) -> tf.Tensor:
     (TensorShape([1001, 3]), True)
     """
     if in_xla_context():
-        key, counter = _key_counter(seed)
-        return tf.raw_ops.StatelessRandomNormalV2(
-            shape=shape, key=key, counter=counter, alg=_PHILOX_ALG_ID, dtype=dtype
-        )
+        return counter_hash.normal(shape, seed, dtype)
     shape = tf.convert_to_tensor(shape, dtype=tf.int32)
     size = tf.reduce_prod(shape)
     half = (size + 1) // 2
@@ -295,7 +298,9 @@ def stream_seed(seed: tf.Tensor, stream: int) -> tf.Tensor:
 
 
 def uniform(shape, seed: tf.Tensor, dtype=tf.float32, minval=0.0, maxval=1.0) -> tf.Tensor:
-    """Uniform draws in `[minval, maxval)` (Philox); integer dtypes draw unbiased integers.
+    """Uniform draws in `[minval, maxval)`; integer dtypes draw unbiased integers (Philox).
+
+    Float draws are Philox outside XLA and `counter_hash.uniform` under XLA.
 
     Example:
     >>> x = uniform((1000,), tf.constant([1, 2], tf.int64))
@@ -303,6 +308,9 @@ def uniform(shape, seed: tf.Tensor, dtype=tf.float32, minval=0.0, maxval=1.0) ->
     True
     """
     dtype = tf.as_dtype(dtype)
+    if in_xla_context() and dtype.is_floating:
+        draws = counter_hash.uniform(shape, seed, dtype)
+        return _scale(draws, dtype, minval, maxval)
     key, counter = _key_counter(seed)
     if dtype.is_integer:
         return tf.raw_ops.StatelessRandomUniformIntV2(
@@ -316,18 +324,24 @@ def uniform(shape, seed: tf.Tensor, dtype=tf.float32, minval=0.0, maxval=1.0) ->
     draws = tf.raw_ops.StatelessRandomUniformV2(
         shape=shape, key=key, counter=counter, alg=_PHILOX_ALG_ID, dtype=dtype
     )
+    return _scale(draws, dtype, minval, maxval)
+
+
+def _scale(draws: tf.Tensor, dtype, minval, maxval) -> tf.Tensor:
     if isinstance(minval, float) and isinstance(maxval, float) and (minval, maxval) == (0.0, 1.0):
         return draws
     return draws * tf.cast(maxval - minval, dtype) + tf.cast(minval, dtype)
 
 
 def uniform_bits(shape, seed: tf.Tensor) -> tf.Tensor:
-    """Uniformly random uint32 words (Philox): 32 random bits each.
+    """Uniformly random uint32 words: 32 random bits each (Philox; `counter_hash.bits` under XLA).
 
     Example:
     >>> uniform_bits((3,), tf.constant([1, 2], tf.int64)).dtype
     tf.uint32
     """
+    if in_xla_context():
+        return counter_hash.bits(shape, seed)
     key, counter = _key_counter(seed)
     return tf.raw_ops.StatelessRandomUniformFullIntV2(
         shape=shape, key=key, counter=counter, alg=_PHILOX_ALG_ID, dtype=tf.uint32
@@ -357,3 +371,26 @@ def bernoulli(shape, probability, seed: tf.Tensor) -> tf.Tensor:
     False
     """
     return uniform(shape, seed) < tf.cast(probability, tf.float32)
+
+
+def gamma(shape, alpha, seed: tf.Tensor) -> tf.Tensor:
+    """Float32 Gamma(alpha, 1) draws (Philox, TensorFlow's kernel; not available under XLA).
+
+    Args:
+        shape: the shape of the draws.
+        alpha: the shape parameter, a float32 scalar or a tensor broadcastable to `shape`, > 0.
+        seed: a seed tensor of shape `(2,)`.
+
+    Example:
+    >>> g = gamma((20000,), 3.0, tf.constant([1, 2], tf.int64))
+    >>> abs(float(tf.reduce_mean(g)) - 3.0) < 0.1
+    True
+    """
+    key, counter = _key_counter(seed)
+    return tf.raw_ops.StatelessRandomGammaV3(
+        shape=shape,
+        key=key,
+        counter=counter,
+        alg=_PHILOX_ALG_ID,
+        alpha=tf.cast(alpha, tf.float32),
+    )
