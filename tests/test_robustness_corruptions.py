@@ -6,7 +6,6 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-import keras_noise as kn
 from keras_noise.robustness import CORRUPTIONS, SUITE, corrupt
 
 
