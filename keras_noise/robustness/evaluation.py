@@ -350,20 +350,10 @@ def _make_entries(
     return entries
 
 
-@functools.lru_cache(maxsize=512)
-def _corruption_function(name: str, severity, value_range):
-    """One traced function per corruption, severity and range, shared by every evaluation."""
-    from keras_noise.robustness.corruptions import CORRUPTIONS
-
-    corruption = CORRUPTIONS[name]
-    return tf.function(
-        lambda x, seed: corruption.apply(x, severity, seed, value_range), reduce_retracing=True
-    )
-
-
 def _perturb(entry: _Entry, model, x, y, value_range, loss, pgd_steps, pgd_norm, seed):
     if entry.corruption is not None:
-        return _corruption_function(entry.name, entry.severity, value_range)(x, seed)
+        # Eager: one call per batch and point does not repay tracing a graph per point.
+        return entry.corruption.apply(x, entry.severity, seed, value_range)
     if entry.attack == "fgsm":
         return attack_ops.fgsm(model, x, y, entry.severity, loss=loss, clip=value_range)
     if entry.attack == "pgd":

@@ -274,8 +274,8 @@ class RobustnessResult(Mapping):
             line = f"| {row['perturbation']} | {severity} | {_number(row[self.metric], digits)} |"
             if ece is not None:
                 name = row["perturbation"]
-                value = ece["clean"] if name == "clean" else ece[name][row["severity"]]
-                line += f" {_number(value, digits)} |"
+                value = ece["clean"] if name == "clean" else ece.get(name, {}).get(row["severity"])
+                line += f" {'-' if value is None else _number(value, digits)} |"
             lines.append(line)
         if baseline is not None:
             from keras_noise.robustness.corruption_error import corruption_errors
