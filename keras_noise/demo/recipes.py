@@ -85,6 +85,21 @@ def cutout_mixup(seed: int) -> keras.Model:
     return compile_model(classifier(*network()), loss="categorical_crossentropy")
 
 
+def label_smoothing_pipeline(x: np.ndarray, y: np.ndarray, seed: int) -> tf.data.Dataset:
+    """Shuffled batches whose labels are smoothed: 10% of each label's mass spread uniformly."""
+    return (
+        tf.data.Dataset.from_tensor_slices((x, y))
+        .shuffle(len(x), seed=seed)
+        .batch(BATCH_SIZE)
+        .map(kn.layers.LabelSmoothing(epsilon=0.1, num_classes=NUM_CLASSES))
+    )
+
+
+def label_smoothing(seed: int) -> keras.Model:
+    """Label smoothing (epsilon 0.1): the network trained on smoothed labels."""
+    return compile_model(classifier(*network()), loss="categorical_crossentropy")
+
+
 def activation_dropconnect(seed: int) -> keras.Model:
     """Gaussian noise on hidden activations and DropConnect on the hidden dense layer."""
     return compile_model(
@@ -158,6 +173,7 @@ RECIPES: dict[str, Recipe] = {
         Recipe("baseline", baseline),
         Recipe("jitter", jitter),
         Recipe("cutout_mixup", cutout_mixup, cutout_mixup_pipeline),
+        Recipe("label_smoothing", label_smoothing, label_smoothing_pipeline),
         Recipe("activation_dropconnect", activation_dropconnect),
         Recipe("gradient_noise", gradient_noise),
         Recipe("fgsm_adversarial", fgsm_adversarial),
