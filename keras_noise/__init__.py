@@ -25,6 +25,7 @@ from keras_noise import (  # noqa: E402
     optimizers,
     robustness,
     schedules,
+    tuning,
     uncertainty,
 )
 from keras_noise._version import __version__  # noqa: E402
@@ -39,5 +40,6 @@ __all__ = [
     "optimizers",
     "robustness",
     "schedules",
+    "tuning",
     "uncertainty",
 ]
