@@ -126,8 +126,12 @@ def sweep(
     >>> [r["value"] for r in result.results], result.best_value in (0.0, 0.5)
     ([0.0, 0.5], True)
     """
-    if not callable(build_model):
-        raise invalid_type("build_model", "a function returning a compiled model", build_model)
+    if not callable(build_model) or isinstance(build_model, keras.layers.Layer):
+        raise invalid_type(
+            "build_model",
+            "a function returning a new compiled model (not a model: one is built per seed)",
+            build_model,
+        )
     values = check_values(values)
     epochs = check_int("epochs", epochs, low=1)
     seeds = _check_seeds(seeds)
