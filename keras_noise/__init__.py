@@ -26,6 +26,7 @@ from keras_noise import (  # noqa: E402
     optimizers,
     robustness,
     schedules,
+    tuning,
     uncertainty,
 )
 from keras_noise._version import __version__  # noqa: E402
@@ -41,5 +42,6 @@ __all__ = [
     "optimizers",
     "robustness",
     "schedules",
+    "tuning",
     "uncertainty",
 ]

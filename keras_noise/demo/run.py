@@ -103,7 +103,7 @@ def main(args: argparse.Namespace) -> int:
     import keras
 
     import keras_noise as kn
-    from keras_noise.demo import evaluation, report
+    from keras_noise.demo import evaluation, report, tuning_step
     from keras_noise.demo.data import available_examples, load_digits_split
     from keras_noise.demo.recipes import BATCH_SIZE, NUM_CLASSES, RECIPES, RECOMMENDED
 
@@ -111,6 +111,7 @@ def main(args: argparse.Namespace) -> int:
     seeds = 1 if args.quick else args.seeds
     epochs = 3 if args.quick else args.epochs
     runs = {name: [] for name in recipes}
+    tuned = {}
     exported_model = None
     evaluator = evaluation.Evaluator()
     started = time.perf_counter()
@@ -125,6 +126,9 @@ def main(args: argparse.Namespace) -> int:
         for name in recipes:
             recipe = RECIPES[name]
             index = seed * len(recipes) + recipes.index(name) + 1
+            if name == RECOMMENDED:  # strengths picked on a validation split of the training set
+                recipe, tuned[seed] = tuning_step.tune(recipe, split, seed, epochs=epochs)
+                print(f"[demo tuning] seed {seed}: {tuned[seed].summary()}", flush=True)
             run_start = time.perf_counter()
             keras.utils.set_random_seed(seed)
             model = recipe.build(seed)
@@ -162,7 +166,7 @@ def main(args: argparse.Namespace) -> int:
                 exported_model = inner
 
     table = report.summary(runs)
-    checks = _judge(table)
+    checks = _judge(table) + [f"{RECOMMENDED}, seed {s}: {t.summary()}" for s, t in tuned.items()]
     print("\n" + report.markdown_table(table) + "\n")
     for line in checks:
         print(line)
@@ -173,6 +177,7 @@ def main(args: argparse.Namespace) -> int:
         "test_size": int(len(split.y_test)),
         "evaluation": evaluation.settings(),
         "seconds": time.perf_counter() - started,
+        "tuned": {seed: {"jitter": t.jitter, "epsilon": t.epsilon} for seed, t in tuned.items()},
     }
     out = Path(args.out)
     paths = report.write(
@@ -184,6 +189,8 @@ def main(args: argparse.Namespace) -> int:
         calibrations=evaluator.calibrations(),
     )
     print(f"\nWrote {paths['report']}, {paths['json']} and {paths['plot']}")
+    if tuned:
+        print("Wrote " + ", ".join(map(str, tuning_step.write(out, tuned))))
     if exported_model is not None and args.export_dir:
         export = kn.export.export_noise_free(exported_model, args.export_dir, overwrite=True)
         print(f"Exported the recommended model noise-free to {args.export_dir}: {export.summary()}")
