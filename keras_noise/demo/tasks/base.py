@@ -54,19 +54,19 @@ class Corruption:
         label: its short column label, e.g. "gauss σ" (the severity follows: "gauss σ=0.5").
         severity_name: what the severity measures, e.g. "sigma" or "rate".
         severities: the severities evaluated, increasing.
-        layer: `(severity, seed) -> layer`; the layer is called outside a model, so it applies
-            its noise, on the test inputs.
+        layer: `(split, severity, seed) -> layer`; the layer is called outside a model, so it
+            applies its noise, on the test inputs (`split` gives e.g. the vocabulary size).
     """
 
     name: str
     label: str
     severity_name: str
     severities: tuple[float, ...]
-    layer: Callable[[float, int], keras.layers.Layer]
+    layer: Callable[[Split, float, int], keras.layers.Layer]
 
-    def apply(self, x: np.ndarray, severity: float, seed: int) -> np.ndarray:
-        """The corrupted copy of `x` (a fixed draw for a given seed)."""
-        return np.asarray(self.layer(severity, seed)(x))
+    def apply(self, split: Split, severity: float, seed: int) -> np.ndarray:
+        """The corrupted copy of the test inputs (a fixed draw for a given seed)."""
+        return np.asarray(self.layer(split, severity, seed)(split.x_test))
 
 
 @dataclasses.dataclass(frozen=True)
@@ -109,11 +109,14 @@ class Task:
         name: the task's name on the command line, e.g. "tabular".
         summary: one paragraph for the report: what the data is, what the recipes try.
         experiments: the experiments, run in order.
+        packages: the `(import name, PyPI name)` of the packages its data comes from, checked
+            before anything runs.
     """
 
     name: str
     summary: str
     experiments: Sequence[Experiment]
+    packages: Sequence[tuple[str, str]] = ()
 
     @property
     def recipe_names(self) -> list[str]:

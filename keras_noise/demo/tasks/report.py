@@ -162,7 +162,10 @@ def write(
                 "settings": dict(settings),
                 "summary": summaries,
                 "runs": {
-                    name: {recipe: [run.to_dict() for run in seed_runs] for recipe, seed_runs in runs.items()}
+                    name: {
+                        recipe: [run.to_dict() for run in seed_runs]
+                        for recipe, seed_runs in runs.items()
+                    }
                     for name, runs in results.items()
                 },
             },

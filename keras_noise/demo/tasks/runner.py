@@ -43,7 +43,7 @@ def evaluate(model: keras.Model, experiment: Experiment, split: Split, seed: int
         values = tuple(
             score(
                 model,
-                corruption.apply(split.x_test, severity, CORRUPTION_SEED_OFFSET + seed),
+                corruption.apply(split, severity, CORRUPTION_SEED_OFFSET + seed),
                 split.y_test,
                 metric,
             )

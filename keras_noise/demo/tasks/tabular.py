@@ -90,14 +90,14 @@ CORRUPTIONS = (
         "gauss σ",
         "sigma (feature stds)",
         (0.25, 0.5, 1.0),
-        lambda sigma, seed: kn.layers.Jitter(stddev=sigma, seed=seed),
+        lambda split, sigma, seed: kn.layers.Jitter(stddev=sigma, seed=seed),
     ),
     Corruption(
         "missing_features",
         "missing",
         "fraction of values replaced by the mean",
         (0.1, 0.2, 0.4),
-        lambda rate, seed: kn.layers.FeatureMask(rate=rate, seed=seed),
+        lambda split, rate, seed: kn.layers.FeatureMask(rate=rate, seed=seed),
     ),
 )
 
@@ -111,6 +111,7 @@ TASK = Task(
         "target jitter. Test data is corrupted with Gaussian noise and with missing values "
         "(replaced by the feature's mean), using the same layers with a fixed seed."
     ),
+    packages=(("sklearn", "scikit-learn"),),
     experiments=(
         Experiment(
             name="breast_cancer",
