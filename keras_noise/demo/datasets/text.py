@@ -13,7 +13,12 @@ import re
 
 import numpy as np
 
-from keras_noise.demo.datasets.base import MissingDataPackage, Split, package_dir, stratified_split
+from keras_noise.demo.datasets.base import (
+    MissingDataPackageError,
+    Split,
+    package_dir,
+    stratified_split,
+)
 
 MIN_PER_TOPIC = 100
 MAX_PER_TOPIC = 400
@@ -45,7 +50,7 @@ def load_topic_utterances() -> tuple[list[str], np.ndarray, list[str]]:
     try:
         import yaml
     except ImportError:
-        raise MissingDataPackage(
+        raise MissingDataPackageError(
             'the text task reads YAML files and needs PyYAML: pip install "keras-noise[demo]"'
         ) from None
     by_topic: dict[str, set[str]] = collections.defaultdict(set)
@@ -57,7 +62,7 @@ def load_topic_utterances() -> tuple[list[str], np.ndarray, list[str]]:
                     by_topic[path.stem].add(str(utterance).strip())
     topics = sorted(name for name, lines in by_topic.items() if len(lines) >= MIN_PER_TOPIC)
     if len(topics) < 2:
-        raise MissingDataPackage(
+        raise MissingDataPackageError(
             f"{folder} holds fewer than 2 topics with {MIN_PER_TOPIC} utterances; reinstall the "
             'demo extra: pip install --force-reinstall "keras-noise[demo]"'
         )

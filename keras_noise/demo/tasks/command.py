@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from keras_noise.demo.datasets import MissingDataPackage, package_dir
+from keras_noise.demo.datasets import MissingDataPackageError, package_dir
 from keras_noise.demo.run import DemoError, _check_writable
 from keras_noise.demo.tasks import TASK_MODULES, TASK_NAMES, load_task
 
@@ -98,7 +98,7 @@ def _check(args: argparse.Namespace) -> list[str]:
             for module, pip_name in load_task(name).packages:
                 try:
                     package_dir(module, pip_name=pip_name)
-                except MissingDataPackage as error:
+                except MissingDataPackageError as error:
                     raise DemoError(f"--task {name}: {error}") from None
         _check_writable(Path(args.out) / name)
     return tasks
@@ -124,7 +124,7 @@ def run_task(name: str, args: argparse.Namespace) -> dict[str, Path]:
         results, settings = runner.run_task(
             task, seeds=1 if args.quick else args.seeds, quick=args.quick, recipes=args.recipes
         )
-    except MissingDataPackage as error:
+    except MissingDataPackageError as error:
         raise DemoError(f"--task {name}: {error}") from None
     paths = report.write(
         Path(args.out) / name, task, results, settings=settings, command=_command(args, name)
