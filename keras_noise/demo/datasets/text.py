@@ -1,9 +1,10 @@
 """Text: utterances of the `chatterbot-corpus` wheel labelled by topic, as token-id sequences.
 
 `chatterbot_corpus/data/english/*.yml` (BSD-3-Clause) holds question/answer conversations, one
-file per topic. Every distinct utterance becomes an example labelled with its file's topic; the
-topics with at least `MIN_PER_TOPIC` utterances are kept, each capped at `MAX_PER_TOPIC` (a fixed
-draw) so that no topic dominates. The YAML files are read without importing the package.
+file per topic. Every distinct utterance becomes an example labelled with its file's topic (one
+filed under two topics is dropped); the topics with at least `MIN_PER_TOPIC` utterances are kept,
+each capped at `MAX_PER_TOPIC` (a fixed draw) so that no topic dominates.
+The YAML files are read without importing the package.
 """
 
 from __future__ import annotations
@@ -60,6 +61,10 @@ def load_topic_utterances() -> tuple[list[str], np.ndarray, list[str]]:
             for utterance in conversation if isinstance(conversation, list) else []:
                 if tokenize(str(utterance)):
                     by_topic[path.stem].add(str(utterance).strip())
+    seen = collections.Counter(line for lines in by_topic.values() for line in lines)
+    by_topic = {  # an utterance filed under two topics cannot be told apart: dropped
+        topic: {line for line in lines if seen[line] == 1} for topic, lines in by_topic.items()
+    }
     topics = sorted(name for name, lines in by_topic.items() if len(lines) >= MIN_PER_TOPIC)
     if len(topics) < 2:
         raise MissingDataPackageError(
