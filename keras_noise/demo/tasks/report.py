@@ -174,7 +174,7 @@ def write(
     )
     paths["report"].write_text(
         f"# keras-noise demo: {task.name}\n\n{task.summary}\n\n"
-        f"Command: `{command}` ({settings['seconds']:.0f} s on this machine).\n\n"
-        + "\n".join(sections)
+        f"Command: `{command}` ({settings['seconds']:.0f} s on this machine, "
+        f"{settings['cpu_seconds']:.0f} CPU-seconds).\n\n" + "\n".join(sections)
     )
     return paths
