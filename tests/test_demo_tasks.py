@@ -9,6 +9,7 @@ from keras_noise.cli import main
 from keras_noise.demo import datasets
 from keras_noise.demo.datasets import text
 from keras_noise.demo.tasks import TASK_MODULES, load_task, report, runner
+from keras_noise.robustness import Curve, RobustnessResult
 
 
 def _corruption(task, name):
@@ -70,13 +71,42 @@ def test_score_is_accuracy_of_the_argmax():
     assert runner.score(model, x, np.array([0, 1, 1]), "accuracy") == pytest.approx(2 / 3)
 
 
-def test_compare_calls_a_difference_clear_only_beyond_the_spread():
-    def row(mean, std):
-        return {"clean": {"mean": mean, "std": std}}
+def test_compare_pairs_seeds_and_says_better_worse_or_mixed():
+    experiment = load_task("text").experiments[0]
 
-    table = {"baseline": row(90.0, 1.0), "worse": row(85.0, 1.0), "close": row(91.0, 1.0)}
-    assert report.compare(table, "worse", "clean") == "-5.0 (worse)"
-    assert report.compare(table, "close", "clean") == "+1.0 (within the spread)"
+    def runs(*cleans):  # every corrupted score 0.1 below the clean one
+        return [
+            RobustnessResult(
+                "accuracy",
+                clean,
+                {
+                    c.name: Curve(c.name, "corruption", "rate", c.severities, (clean - 0.1,) * 3)
+                    for c in experiment.corruptions
+                },
+                num_examples=10,
+            )
+            for clean in cleans
+        ]
+
+    table = {
+        "baseline": runs(0.80, 0.90, 0.70),
+        "better": runs(0.81, 0.91, 0.72),  # +1.3 on average, but on every seed
+        "worse": runs(0.70, 0.85, 0.69),
+        "mixed": runs(0.85, 0.85, 0.75),
+    }
+    assert (
+        report.compare(experiment, table, "better", "clean") == "+1.3 ± 0.6 (better on every seed)"
+    )
+    assert report.compare(experiment, table, "worse", "clean").endswith("(worse on every seed)")
+    assert report.compare(experiment, table, "mixed", "clean") == (
+        "+1.7 ± 5.8 (mixed: better on 2/3 seeds)"
+    )
+    lines = report.verdicts(experiment, table)
+    assert len(lines) == 3 and lines[0] == (
+        "`better` vs `baseline`: clean +1.3 ± 0.6 (better on every seed), "
+        "replaced=0.2 +1.3 ± 0.6 (better on every seed), "
+        "corrupted mean +1.3 ± 0.6 (better on every seed)"
+    )
 
 
 def test_every_task_has_a_baseline_a_combination_and_its_guides_recipes():

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import math
 import statistics
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -33,7 +32,8 @@ def _run_values(experiment: Experiment, run: RobustnessResult) -> dict[str, floa
         for label, name, severity in _columns(experiment)
     }
     corrupted = [value for label, value in values.items() if label != "clean"]
-    values[CORRUPTED_MEAN] = statistics.mean(corrupted)
+    if corrupted:
+        values[CORRUPTED_MEAN] = statistics.mean(corrupted)
     return values
 
 
@@ -72,42 +72,55 @@ def markdown_table(table: Table) -> str:
     return "\n".join(lines)
 
 
-def compare(table: Table, recipe: str, column: str, *, reference: str = "baseline") -> str:
-    """`recipe` against `reference` in one column: the difference and whether it is clear.
+def compare(
+    experiment: Experiment,
+    runs: Mapping[str, Sequence[RobustnessResult]],
+    recipe: str,
+    column: str,
+    *,
+    reference: str = "baseline",
+) -> str:
+    """`recipe` against `reference` in one column, seed by seed (same split, same corruption).
 
-    A difference is called clear when it exceeds the combined spread over seeds,
-    `sqrt(std_a² + std_b²)`; with one seed (no spread) every difference is only "measured".
+    Returns the mean ± std over seeds of the paired difference in points, and whether the
+    recipe was better on every seed, worse on every seed, or mixed.
 
     Example:
-    >>> table = {"baseline": {"clean": {"mean": 90.0, "std": 1.0}},
-    ...          "noise": {"clean": {"mean": 93.0, "std": 1.0}}}
-    >>> compare(table, "noise", "clean")
-    '+3.0 (better)'
+    >>> import dataclasses
+    >>> from keras_noise.demo.tasks import load_task
+    >>> experiment = load_task("text").experiments[0]
+    >>> def run(clean):
+    ...     return RobustnessResult("accuracy", clean, {}, num_examples=10)
+    >>> runs = {"baseline": [run(0.8), run(0.9)], "noise": [run(0.85), run(0.92)]}
+    >>> experiment = dataclasses.replace(experiment, corruptions=())
+    >>> compare(experiment, runs, "noise", "clean")
+    '+3.5 ± 2.1 (better on every seed)'
     """
-    a, b = table[recipe][column], table[reference][column]
-    delta = a["mean"] - b["mean"]
-    spread = math.hypot(a["std"], b["std"])
-    if spread == 0.0:
-        verdict = "one seed: no spread"
-    elif delta > spread:
-        verdict = "better"
-    elif delta < -spread:
-        verdict = "worse"
+    ours = [_run_values(experiment, run)[column] for run in runs[recipe]]
+    theirs = [_run_values(experiment, run)[column] for run in runs[reference]]
+    deltas = [a - b for a, b in zip(ours, theirs, strict=True)]
+    spread = statistics.stdev(deltas) if len(deltas) > 1 else 0.0
+    if len(deltas) == 1:
+        verdict = "one seed"
+    elif all(delta > 0 for delta in deltas):
+        verdict = "better on every seed"
+    elif all(delta < 0 for delta in deltas):
+        verdict = "worse on every seed"
     else:
-        verdict = "within the spread"
-    return f"{delta:+.1f} ({verdict})"
+        verdict = f"mixed: better on {sum(delta > 0 for delta in deltas)}/{len(deltas)} seeds"
+    return f"{statistics.mean(deltas):+.1f} ± {spread:.1f} ({verdict})"
 
 
-def verdicts(experiment: Experiment, table: Table) -> list[str]:
-    """One line per recipe: its difference to the baseline clean, at the headline, on average."""
-    if "baseline" not in table:
+def verdicts(experiment: Experiment, runs: Mapping[str, Sequence[RobustnessResult]]) -> list[str]:
+    """One line per recipe: its paired difference to the baseline (clean, headline, average)."""
+    if "baseline" not in runs:
         return ["(no baseline run: no comparison)"]
     headline = experiment.column(*experiment.headline)
     return [
-        f"`{recipe}` vs `baseline`: clean {compare(table, recipe, 'clean')}, "
-        f"{headline} {compare(table, recipe, headline)}, "
-        f"{CORRUPTED_MEAN} {compare(table, recipe, CORRUPTED_MEAN)}"
-        for recipe in table
+        f"`{recipe}` vs `baseline`: clean {compare(experiment, runs, recipe, 'clean')}, "
+        f"{headline} {compare(experiment, runs, recipe, headline)}, "
+        f"{CORRUPTED_MEAN} {compare(experiment, runs, recipe, CORRUPTED_MEAN)}"
+        for recipe in runs
         if recipe != "baseline"
     ]
 
@@ -149,8 +162,8 @@ def write(
             f"Test {unit}, mean ± std over {settings['seeds']} seed(s), "
             f"{settings['epochs'][name]} epochs; `{CORRUPTED_MEAN}` averages every corrupted "
             f"column.\n\n{markdown_table(table)}\n\n### Recipes\n\n{recipes}\n\n"
-            "### Against the baseline\n\n"
-            + "\n".join(f"- {line}" for line in verdicts(experiment, table))
+            "### Against the baseline (paired by seed: same split, same corrupted test data)\n\n"
+            + "\n".join(f"- {line}" for line in verdicts(experiment, runs))
             + f"\n\n![{name} robustness curves]({plot_path.name})\n"
         )
     paths = {"report": out / "report.md", "json": out / "results.json", "plots": plots}
