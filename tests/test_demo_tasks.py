@@ -99,7 +99,7 @@ def test_compare_pairs_seeds_and_says_better_worse_or_mixed():
     )
     assert report.compare(experiment, table, "worse", "clean").endswith("(worse on every seed)")
     assert report.compare(experiment, table, "mixed", "clean") == (
-        "+1.7 ± 5.8 (mixed: better on 2/3 seeds)"
+        "+1.7 ± 5.8 (mixed: better on 2, worse on 1 of 3 seeds)"
     )
     lines = report.verdicts(experiment, table)
     assert len(lines) == 3 and lines[0] == (

@@ -83,7 +83,7 @@ def compare(
     """`recipe` against `reference` in one column, seed by seed (same split, same corruption).
 
     Returns the mean ± std over seeds of the paired difference in points, and whether the
-    recipe was better on every seed, worse on every seed, or mixed.
+    recipe was better on every seed, worse on every seed, the same, or mixed.
 
     Example:
     >>> import dataclasses
@@ -106,8 +106,11 @@ def compare(
         verdict = "better on every seed"
     elif all(delta < 0 for delta in deltas):
         verdict = "worse on every seed"
+    elif all(delta == 0 for delta in deltas):
+        verdict = "the same on every seed"
     else:
-        verdict = f"mixed: better on {sum(delta > 0 for delta in deltas)}/{len(deltas)} seeds"
+        wins, losses = sum(delta > 0 for delta in deltas), sum(delta < 0 for delta in deltas)
+        verdict = f"mixed: better on {wins}, worse on {losses} of {len(deltas)} seeds"
     return f"{statistics.mean(deltas):+.1f} ± {spread:.1f} ({verdict})"
 
 
@@ -187,7 +190,9 @@ def write(
     )
     paths["report"].write_text(
         f"# keras-noise demo: {task.name}\n\n{task.summary}\n\n"
-        f"Command: `{command}` ({settings['seconds']:.0f} s on this machine, "
-        f"{settings['cpu_seconds']:.0f} CPU-seconds).\n\n" + "\n".join(sections)
+        f"Command: `{command}` ({settings['seconds']:.0f} s on this machine"
+        + (f", {settings['cpu_seconds']:.0f} CPU-seconds" if "cpu_seconds" in settings else "")
+        + ").\n\n"
+        + "\n".join(sections)
     )
     return paths
