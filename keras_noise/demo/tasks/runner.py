@@ -14,7 +14,7 @@ from keras_noise.demo.datasets import Split
 from keras_noise.demo.tasks.base import Experiment, Task
 from keras_noise.robustness import Curve, RobustnessResult
 
-QUICK_EPOCHS = 2
+QUICK_EPOCHS = 3  # as the image demo's --quick
 CORRUPTION_SEED_OFFSET = 1000  # corruption draws differ from the training noise of the same seed
 METRIC_LABELS = {"accuracy": "accuracy", "r2": "R²"}
 
