@@ -29,6 +29,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="where the recommended model is exported noise-free ('' to skip)",
     )
     parser.add_argument("--quick", action="store_true", help="3 epochs, 1 seed: a smoke run")
+    from keras_noise.demo.tasks import command
+
+    command.add_arguments(parser)  # --task; the options above that are image-only are checked
 
 
 def _check(args: argparse.Namespace, known: Sequence[str], available: int) -> list[str]:
@@ -99,7 +102,14 @@ def _judge(table: Mapping[str, Mapping[str, Mapping[str, float]]]) -> list[str]:
 
 
 def main(args: argparse.Namespace) -> int:
-    """Runs the demo with parsed arguments; returns the exit status."""
+    """Runs the demo task(s) chosen by `--task` (default image); returns the exit status."""
+    from keras_noise.demo.tasks import command
+
+    return command.main(args, run_image=run_image)
+
+
+def run_image(args: argparse.Namespace) -> int:
+    """Runs the image demo (digits) with parsed arguments into `args.out`; returns the status."""
     import keras
 
     import keras_noise as kn
