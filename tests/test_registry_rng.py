@@ -48,11 +48,12 @@ def _const_value(nodes, name):
 
 def _uses_counter_hash(nodes) -> bool:
     """Whether the graph computes `keras_noise.ops.counter_hash` (its fmix32 multiplier)."""
-    for node in nodes.values():
-        if node.op == "Const" and node.attr["dtype"].type == tf.uint32.as_datatype_enum:
-            if FMIX32_MULTIPLIER in tf.make_ndarray(node.attr["value"].tensor).ravel().tolist():
-                return True
-    return False
+    constants = [
+        tf.make_ndarray(node.attr["value"].tensor).ravel().tolist()
+        for node in nodes.values()
+        if node.op == "Const" and node.attr["dtype"].type == tf.uint32.as_datatype_enum
+    ]
+    return any(FMIX32_MULTIPLIER in values for values in constants)
 
 
 def _alg_input(node):
