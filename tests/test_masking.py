@@ -743,6 +743,9 @@ def test_token_mask_with_return_mask_round_trips_through_a_keras_file(tmp_path):
     loaded = keras.saving.load_model(tmp_path / "m.keras", safe_mode=True)
     assert loaded.layers[-1].get_config() == layer.get_config()
     ids = _tokens((2, 6), vocabulary=100)
-    out, selected = loaded(ids)
+    out, selected = loaded(ids, training=False)
     np.testing.assert_array_equal(out, ids)
     assert not np.asarray(selected).any()
+    # Input -> TokenMask holds no trainable weight: called directly it is a data pipeline
+    _, selected = loaded(ids)
+    assert np.asarray(selected).any()

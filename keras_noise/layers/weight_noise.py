@@ -124,10 +124,12 @@ class KernelNoiseWrapper(NoiseLayer):
         return self.layer.compute_mask(inputs, mask)
 
     # ------------------------------------------------------------------------------- calling
-    def call(self, inputs, *args, training=None, mask=None, **kwargs):
-        """Calls the inner layer with every argument it was given (its `training` included)."""
-        if mask is not None and "mask" in self._inner_arguments:
-            kwargs["mask"] = mask
+    def call(self, inputs, *args, training=None, **kwargs):
+        """Calls the inner layer with every argument it was given (its `training` included).
+
+        No `mask` parameter of its own: Keras would record `mask=None` in functional graphs,
+        which `strip_noise` replays on the inner layer; pass `mask=` explicitly to forward one.
+        """
         if "training" in self._inner_arguments:
             kwargs["training"] = training
         if not self.noise_is_active(training):
@@ -266,7 +268,7 @@ class WeightNoise(KernelNoiseWrapper):
 
     Call arguments:
         inputs: the inner layer's input; further positional and keyword arguments (a
-            MultiHeadAttention's value, an RNN's `initial_state`, `mask`) go to it too.
+            MultiHeadAttention's value, an RNN's `initial_state`, an explicit `mask=`) go to it too.
         training: True for a noisy kernel; False or None for the clean one.
 
     Returns:
@@ -335,7 +337,7 @@ class DropConnect(KernelNoiseWrapper):
 
     Call arguments:
         inputs: the inner layer's input; further positional and keyword arguments (a
-            MultiHeadAttention's value, an RNN's `initial_state`, `mask`) go to it too.
+            MultiHeadAttention's value, an RNN's `initial_state`, an explicit `mask=`) go to it too.
         training: True for a masked kernel; False or None for the clean one.
 
     Returns:
