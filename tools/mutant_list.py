@@ -359,10 +359,22 @@ MUTANTS = [
         ("tests/test_optimizers.py", "-k", "variance"),
     ),
     Mutant(
-        "adversarial_attacks_off",
-        "FGSM/PGD steps do not move the input",
-        (Replace("keras_noise.adversarial.attacks:ascent_step", _no_ascent),),
+        "fgsm_off",
+        "FGSM returns its inputs unperturbed",
+        (
+            Source(
+                "keras_noise.adversarial.attacks:fgsm_graph",
+                "x32 + epsilon * tf.sign(gradient)",
+                "x32 + 0.0 * epsilon * tf.sign(gradient)",
+            ),
+        ),
         ("tests/test_adversarial.py", "-k", "fgsm_raises_the_loss"),
+    ),
+    Mutant(
+        "pgd_no_ascent",
+        "PGD steps do not move the input",
+        (Replace("keras_noise.adversarial.attacks:ascent_step", _no_ascent),),
+        ("tests/test_adversarial.py", "-k", "pgd_l2_stays or pgd_is_at_least"),
     ),
     # --------------------------------------------------------------------------- mixing
     Mutant(
