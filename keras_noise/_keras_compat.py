@@ -23,65 +23,6 @@ from typing import Any
 import keras
 import tensorflow as tf
 
-
-def _missing(internal: str, error: Exception) -> RuntimeError:
-    return RuntimeError(
-        f"keras-noise needs the Keras internal `{internal}`, which Keras {keras.__version__} does "
-        f"not provide ({type(error).__name__}: {error}). keras-noise supports Keras 3.x up to the "
-        "version it is tested with; please report this Keras version."
-    )
-
-
-def call_context_entry_layer() -> keras.layers.Layer | None:
-    """The layer whose call opened Keras' active call context (the outermost layer call), or None.
-
-    Only meaningful inside a layer's `call`, where Keras has set the context up; None means no
-    Keras layer call is running.
-
-    Raises:
-        RuntimeError: if this Keras version has no call context (never guessed).
-    """
-    try:
-        from keras.src.backend.common import global_state
-
-        context = global_state.get_global_attribute("current_call_ctx")
-        return None if context is None else context.entry_layer
-    except (ImportError, AttributeError) as error:
-        raise _missing("current_call_ctx.entry_layer", error) from error
-
-
-def sublayers(layer: keras.layers.Layer) -> list[keras.layers.Layer]:
-    """Every layer nested in `layer`, recursively, `layer` included (Keras' own tracking)."""
-    try:
-        return list(layer._flatten_layers(include_self=True, recursive=True))
-    except AttributeError as error:
-        raise _missing("Layer._flatten_layers", error) from error
-
-
-def created_trainable_variables(layer: keras.layers.Layer) -> list:
-    """The variables `layer` itself (not its sublayers) created as trainable.
-
-    Unlike `layer.trainable_weights`, freezing (`layer.trainable = False`, which sets
-    `variable.trainable = False`) does not empty it: a frozen Dense still created a kernel.
-    """
-    try:
-        return list(layer._trainable_variables)
-    except AttributeError as error:
-        raise _missing("Layer._trainable_variables", error) from error
-
-
-def is_keras_data_layer(layer: keras.layers.Layer) -> bool:
-    """Whether `layer` is one of Keras' `tf.data`-safe preprocessing layers.
-
-    `Normalization`, `Rescaling`, `RandomFlip`...: layers that hold no trainable weights by design.
-    """
-    try:
-        from keras.src.layers.preprocessing.data_layer import DataLayer
-    except ImportError as error:
-        raise _missing("keras.src.layers.preprocessing.data_layer.DataLayer", error) from error
-    return isinstance(layer, DataLayer)
-
-
 #: The versions keras-noise is tested with (what `pyproject.toml` declares as minimums).
 TESTED_WITH = "Keras 3.15 and TensorFlow 2.21"
 
@@ -167,6 +108,43 @@ def layer_tree(layer: keras.layers.Layer) -> list[keras.layers.Layer]:
     """`layer` and all its sublayers, depth first, in creation order (Keras' own walk)."""
     flatten = _private_attribute(layer, "_flatten_layers")
     return list(flatten(include_self=True, recursive=True))
+
+
+def call_context_entry_layer() -> keras.layers.Layer | None:
+    """The layer whose call opened Keras' active call context (the outermost layer call), or None.
+
+    Only meaningful inside a layer's `call`, where Keras has set the context up; None means no
+    Keras layer call is running.
+
+    Raises:
+        MissingInternalError: if this Keras version has no call context (never guessed).
+    """
+    global_state = keras_internal("keras.src.backend.common.global_state", "get_global_attribute")
+    context = global_state("current_call_ctx")
+    if context is None:
+        return None
+    try:
+        return context.entry_layer
+    except AttributeError as error:
+        raise _missing("CallContext.entry_layer", "Keras", error) from error
+
+
+def created_trainable_variables(layer: keras.layers.Layer) -> list:
+    """The variables `layer` itself (not its sublayers) created as trainable.
+
+    Unlike `layer.trainable_weights`, freezing (`layer.trainable = False`, which sets
+    `variable.trainable = False`) does not empty it: a frozen Dense still created a kernel.
+    """
+    return list(_private_attribute(layer, "_trainable_variables"))
+
+
+def is_keras_data_layer(layer: keras.layers.Layer) -> bool:
+    """Whether `layer` is one of Keras' `tf.data`-safe preprocessing layers.
+
+    `Normalization`, `Rescaling`, `RandomFlip`...: layers that hold no trainable weights by design.
+    """
+    data_layer = keras_internal("keras.src.layers.preprocessing.data_layer", "DataLayer")
+    return isinstance(layer, data_layer)
 
 
 def disable_input_conversion(layer: keras.layers.Layer) -> None:

@@ -56,9 +56,13 @@ def test_xla_philox_key_counter(monkeypatch):
     with pytest.raises(MissingInternalError) as info:
         compat.xla_philox_key_counter(seed)
     _assert_names(info, "tensorflow.python.ops.random_ops_util.get_key_counter_alg")
-    # ...and a draw under XLA, which uses it, fails loudly too (no silent slow path).
+    # ...and an integer draw under XLA, which uses it, fails loudly too (no silent slow path;
+    # float draws under XLA come from the counter hash and do not use it).
+    def integer_draw():
+        return kn.ops.uniform((2,), seed, dtype=tf.int32, minval=0, maxval=10)
+
     with pytest.raises(MissingInternalError):
-        tf.function(lambda: kn.ops.uniform((2,), seed), jit_compile=True, autograph=False)()
+        tf.function(integer_draw, jit_compile=True, autograph=False)()
 
 
 class _Subclassed(keras.Model):
@@ -142,3 +146,48 @@ def test_pyproject_declares_the_tested_versions_as_minimums():
     assert not tf_mins  # one TensorFlow minimum for every extra
     installed = tuple(int(part) for part in keras.__version__.split(".")[:2])
     assert installed >= tuple(int(part) for part in keras_min.split("."))
+
+
+def test_call_context_entry_layer(monkeypatch):
+    from keras.src.backend.common import global_state
+
+    seen = {}
+
+    class Probe(keras.layers.Layer):
+        def call(self, x):
+            seen["entry"] = compat.call_context_entry_layer()
+            return x
+
+    probe = Probe()
+    block = keras.Sequential([probe])
+    block(np.ones((1, 2), "float32"))
+    assert seen["entry"] is block
+    assert compat.call_context_entry_layer() is None  # no layer call is running
+    monkeypatch.delattr(global_state, "get_global_attribute")
+    with pytest.raises(MissingInternalError) as info:
+        compat.call_context_entry_layer()
+    _assert_names(info, "keras.src.backend.common.global_state.get_global_attribute")
+
+
+def test_created_trainable_variables():
+    dense = keras.layers.Dense(2)
+    dense.build((None, 3))
+    dense.trainable = False  # freezing empties trainable_weights, not what the layer created
+    assert dense.trainable_weights == []
+    assert len(compat.created_trainable_variables(dense)) == 2
+    renamed = keras.layers.Dense(2)
+    del renamed._trainable_variables  # what a Keras that renamed the list would leave
+    with pytest.raises(MissingInternalError) as info:
+        compat.created_trainable_variables(renamed)
+    _assert_names(info, "Layer._trainable_variables")
+
+
+def test_is_keras_data_layer(monkeypatch):
+    from keras.src.layers.preprocessing import data_layer
+
+    assert compat.is_keras_data_layer(keras.layers.Rescaling(0.5))
+    assert not compat.is_keras_data_layer(keras.layers.Dense(2))
+    monkeypatch.delattr(data_layer, "DataLayer")
+    with pytest.raises(MissingInternalError) as info:
+        compat.is_keras_data_layer(keras.layers.Rescaling(0.5))
+    _assert_names(info, "keras.src.layers.preprocessing.data_layer.DataLayer")

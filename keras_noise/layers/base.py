@@ -39,7 +39,7 @@ from keras_noise._keras_compat import (
     call_context_entry_layer,
     created_trainable_variables,
     is_keras_data_layer,
-    sublayers,
+    layer_tree,
 )
 from keras_noise._validation import check_float, check_range, check_seed, invalid_value
 from keras_noise.layers._sampling_mode import active_samples
@@ -219,7 +219,7 @@ def is_data_pipeline_call(layer: keras.layers.Layer) -> bool:
     entry = call_context_entry_layer()
     if entry is None or entry is layer:
         return True
-    return not any(_is_model_part(sublayer) for sublayer in sublayers(entry))
+    return not any(_is_model_part(sublayer) for sublayer in layer_tree(entry))
 
 
 def _is_model_part(layer: keras.layers.Layer) -> bool:
@@ -227,7 +227,7 @@ def _is_model_part(layer: keras.layers.Layer) -> bool:
         return True
     if layer.built or isinstance(layer, NoiseLayer) or is_keras_data_layer(layer):
         return False
-    return not sublayers(layer)[1:]  # an unbuilt leaf; a container is judged by its leaves
+    return not layer_tree(layer)[1:]  # an unbuilt leaf; a container is judged by its leaves
 
 
 class ValueRangeMixin:
