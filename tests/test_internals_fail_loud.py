@@ -56,6 +56,7 @@ def test_xla_philox_key_counter(monkeypatch):
     with pytest.raises(MissingInternalError) as info:
         compat.xla_philox_key_counter(seed)
     _assert_names(info, "tensorflow.python.ops.random_ops_util.get_key_counter_alg")
+
     # ...and an integer draw under XLA, which uses it, fails loudly too (no silent slow path;
     # float draws under XLA come from the counter hash and do not use it).
     def integer_draw():
