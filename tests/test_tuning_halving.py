@@ -93,3 +93,16 @@ def test_corruption_scores_the_metric_on_validation_inputs_from_robustness_corru
     assert [r["mean"] for r in result.results] == pytest.approx([1 / NUM_CLASSES] * 2)
     assert result.corruption == ["gaussian_noise", 3]
     assert "corrupted by gaussian_noise (severity 3)" in result.summary()
+
+
+def test_corrupt_validation_uses_the_real_robustness_suite():
+    """Without a stand-in: validation images go through `kn.robustness.corrupt` itself."""
+    from keras_noise.tuning.data import corrupt_validation
+
+    images = np.random.default_rng(0).uniform(0, 1, (6, 8, 8, 1)).astype("float32")
+    labels = np.arange(6) % 3
+    corrupted, kept_labels = corrupt_validation((images, labels), ("gaussian_noise", 5), seed=0)
+    expected = kn.robustness.corrupt(images, "gaussian_noise", 5, seed=0)
+    np.testing.assert_array_equal(np.asarray(corrupted), np.asarray(expected))
+    np.testing.assert_array_equal(kept_labels, labels)
+    assert np.abs(np.asarray(corrupted) - images).mean() > 0.05  # severity 5 changes the pixels
