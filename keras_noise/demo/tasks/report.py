@@ -7,7 +7,6 @@ import statistics
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from keras_noise.demo.report import mean_result
 from keras_noise.demo.tasks.base import Experiment, Task
 from keras_noise.robustness import RobustnessResult
 
@@ -151,9 +150,9 @@ def write(
         table = summary(experiment, runs)
         summaries[name] = table
         plot_path = plot(
-            {recipe: mean_result(seed_runs) for recipe, seed_runs in runs.items()},
+            {recipe: list(seed_runs) for recipe, seed_runs in runs.items()},
             out / f"{name}.png",
-            title=f"{experiment.title}: mean of {settings['seeds']} seed(s)",
+            title=f"{experiment.title}: mean and ± 1 std over {settings['seeds']} seed(s)",
         )
         plots.append(plot_path)
         unit = "R² x100" if experiment.metric == "r2" else "accuracy (%)"
