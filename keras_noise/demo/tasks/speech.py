@@ -43,11 +43,11 @@ def _recipe(description: str, *noise) -> Recipe:
 
 
 def _time_mask(seed):
-    return kn.layers.TimeMask(max_width=TIME_WIDTH, num_masks=TIME_MASKS, seed=seed)
+    return kn.layers.TimeMask(max_width=TIME_WIDTH, num_masks=TIME_MASKS, batched=True, seed=seed)
 
 
 def _frequency_mask(seed):
-    return kn.layers.FrequencyMask(max_width=FREQUENCY_WIDTH, seed=seed)
+    return kn.layers.FrequencyMask(max_width=FREQUENCY_WIDTH, batched=True, seed=seed)
 
 
 RECIPES = {
@@ -81,14 +81,18 @@ CORRUPTIONS = (
         "time bands",
         "max width of 2 bands (frames)",
         (4.0, 8.0, 12.0),
-        lambda split, width, seed: kn.layers.TimeMask(max_width=int(width), num_masks=2, seed=seed),
+        lambda split, width, seed: kn.layers.TimeMask(
+            max_width=int(width), num_masks=2, batched=True, seed=seed
+        ),
     ),
     Corruption(
         "coefficient_bands",
         "coef. band",
         "max width of 1 band (coefficients)",
         (2.0, 4.0, 6.0),
-        lambda split, width, seed: kn.layers.FrequencyMask(max_width=int(width), seed=seed),
+        lambda split, width, seed: kn.layers.FrequencyMask(
+            max_width=int(width), batched=True, seed=seed
+        ),
     ),
 )
 
