@@ -243,13 +243,13 @@ def test_mixup_with_sample_weights_mixes_the_weighted_losses_exactly():
     labels = rng.dirichlet(np.ones(5), size=8).astype("float32")
     weights = rng.uniform(0.0, 2.0, size=8).astype("float32")
     weights[3] = 0.0
-    layer = kn.layers.Mixup(alpha=1.0, seed=4)
+    layer = kn.layers.Mixup(alpha=1.0, seed=4, name="mix")
     _, mixed, mixed_weights = layer(_images(), labels, weights)
     # The same draw without weights gives lam and the partners.
-    _, plain = kn.layers.Mixup(alpha=1.0, seed=4)(_images(), labels)
+    _, plain = kn.layers.Mixup(alpha=1.0, seed=4, name="mix")(_images(), labels)
     plain, mixed, mixed_weights = map(np.asarray, (plain, mixed, mixed_weights))
     eye = np.eye(8, dtype="float32")
-    _, pairs = kn.layers.Mixup(alpha=1.0, seed=4)(_images(), eye)
+    _, pairs = kn.layers.Mixup(alpha=1.0, seed=4, name="mix")(_images(), eye)
     pairs = np.asarray(pairs)
     lam = np.diag(pairs)
     partner = np.argmax(pairs - np.diag(lam), axis=-1)
