@@ -65,7 +65,11 @@ class Corruption:
     layer: Callable[[Split, float, int], keras.layers.Layer]
 
     def apply(self, split: Split, severity: float, seed: int) -> np.ndarray:
-        """The corrupted copy of the test inputs (a fixed draw for a given seed)."""
+        """The corrupted copy of the test inputs (a fixed draw for a given seed).
+
+        The factories name their layer "corruption": a layer's noise stream hashes its seed and
+        its name, so every recipe is judged on the same draw.
+        """
         return np.asarray(self.layer(split, severity, seed)(split.x_test))
 
 

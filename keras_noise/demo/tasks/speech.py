@@ -74,7 +74,7 @@ CORRUPTIONS = (
         "gauss σ",
         "sigma (coefficient stds)",
         (0.25, 0.5, 1.0),
-        lambda split, sigma, seed: kn.layers.Jitter(stddev=sigma, seed=seed),
+        lambda split, sigma, seed: kn.layers.Jitter(stddev=sigma, seed=seed, name="corruption"),
     ),
     Corruption(
         "time_bands",
@@ -82,7 +82,7 @@ CORRUPTIONS = (
         "max width of 2 bands (frames)",
         (4.0, 8.0, 12.0),
         lambda split, width, seed: kn.layers.TimeMask(
-            max_width=int(width), num_masks=2, batched=True, seed=seed
+            max_width=int(width), num_masks=2, batched=True, seed=seed, name="corruption"
         ),
     ),
     Corruption(
@@ -91,7 +91,7 @@ CORRUPTIONS = (
         "max width of 1 band (coefficients)",
         (2.0, 4.0, 6.0),
         lambda split, width, seed: kn.layers.FrequencyMask(
-            max_width=int(width), batched=True, seed=seed
+            max_width=int(width), batched=True, seed=seed, name="corruption"
         ),
     ),
 )

@@ -90,14 +90,14 @@ CORRUPTIONS = (
         "gauss σ",
         "sigma (feature stds)",
         (0.25, 0.5, 1.0),
-        lambda split, sigma, seed: kn.layers.Jitter(stddev=sigma, seed=seed),
+        lambda split, sigma, seed: kn.layers.Jitter(stddev=sigma, seed=seed, name="corruption"),
     ),
     Corruption(
         "missing_features",
         "missing",
         "fraction of values replaced by the mean",
         (0.1, 0.2, 0.4),
-        lambda split, rate, seed: kn.layers.FeatureMask(rate=rate, seed=seed),
+        lambda split, rate, seed: kn.layers.FeatureMask(rate=rate, seed=seed, name="corruption"),
     ),
 )
 

@@ -76,6 +76,7 @@ def _token_corruption(*, random_words: bool):
             mask_token_rate=0.0 if random_words else 1.0,
             random_token_rate=1.0 if random_words else 0.0,
             seed=seed,
+            name="corruption",
         )
 
     return layer

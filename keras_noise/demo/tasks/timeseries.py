@@ -73,14 +73,16 @@ CORRUPTIONS = (
         "gauss σ",
         "sigma (series stds)",
         (0.25, 0.5, 1.0),
-        lambda split, sigma, seed: kn.layers.Jitter(stddev=sigma, seed=seed),
+        lambda split, sigma, seed: kn.layers.Jitter(stddev=sigma, seed=seed, name="corruption"),
     ),
     Corruption(
         "dropped_steps",
         "dropped",
         "fraction of time steps set to 0",
         (0.1, 0.3, 0.5),
-        lambda split, rate, seed: kn.layers.TemporalDropout(rate=rate, seed=seed),
+        lambda split, rate, seed: kn.layers.TemporalDropout(
+            rate=rate, seed=seed, name="corruption"
+        ),
     ),
 )
 
