@@ -135,7 +135,7 @@ def test_restore_best_weights_does_not_roll_the_schedule_back():
     assert last < 29 and best <= last - 2  # it stopped early, and restored an earlier epoch
     np.testing.assert_array_equal(model.layers[1].kernel.numpy(), kernels[best])
     assert float(jitter.strength.numpy()) == pytest.approx(last / 30)  # the last epoch's value
-    assert history.history["jitter/stddev"][-1] == pytest.approx(last / 30)
+    assert history.history[f"{jitter.name}/stddev"][-1] == pytest.approx(last / 30)
 
 
 def test_adversarial_epsilon_is_state_and_the_inner_model_serves():

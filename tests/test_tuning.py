@@ -159,10 +159,11 @@ def test_optimizer_and_tf_data_components_are_selected_like_noise_scheduler():
     mask = kn.layers.FeatureMask(rate=0.0, seed=0, name="pipeline_mask")
     train = tf.data.Dataset.from_tensor_slices(TRAIN).batch(32).map(mask)
     recorder = Recorder()
-    seen = []
+    seen, optimizer_names = [], []
 
     def build():
         optimizer = kn.optimizers.GradientNoise(keras.optimizers.Adam(1e-2), eta=0.0, seed=0)
+        optimizer_names.append(optimizer.name)
         return mlp(kn.layers.Jitter(stddev=0.01, seed=0, name="jitter"), optimizer=optimizer)
 
     class Probe(keras.callbacks.Callback):
@@ -181,7 +182,8 @@ def test_optimizer_and_tf_data_components_are_selected_like_noise_scheduler():
     )
     assert seen == [(0.0, 0.0), (0.25, 0.25)]
     assert [b["strengths"]["jitter"] for b in recorder.begins] == pytest.approx([0.01, 0.01])
-    assert sorted(result.strengths) == ["gradient_noise/eta", "pipeline_mask/rate"]
+    # Keys are `<component name>/<strength>`; the optimizer's name is unique per process.
+    assert sorted(result.strengths) == sorted([f"{optimizer_names[0]}/eta", "pipeline_mask/rate"])
 
 
 # ------------------------------------------------------------------------------ the result
