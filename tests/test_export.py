@@ -189,7 +189,7 @@ def test_dropout_arguments_are_zeroed_and_preprocessing_state_is_copied(tmp_path
         keras.Input((7,), dtype="int32", name="tokens"),
     )
     embedded = keras.layers.Embedding(20, 4, mask_zero=True)(tokens)
-    recurrent = keras.layers.LSTM(3, dropout=0.2, recurrent_dropout=0.2)(embedded)
+    recurrent = keras.layers.LSTM(3, dropout=0.2, recurrent_dropout=0.2, name="lstm")(embedded)
     merged = keras.layers.Concatenate()([normalization(features), recurrent])
     model = keras.Model([features, tokens], keras.layers.Dense(2)(merged))
     rng = np.random.default_rng(1)
