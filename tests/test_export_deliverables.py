@@ -19,7 +19,7 @@ def _text_model():
     vectorize.adapt(TEXTS)
     inputs = keras.Input((), dtype="string", name="text")
     x = keras.layers.Embedding(20, 4)(vectorize(inputs))
-    x = kn.layers.ActivationNoise(stddev=0.5)(x)
+    x = kn.layers.ActivationNoise(stddev=0.5, name="activation_noise")(x)
     x = keras.layers.GlobalAveragePooling1D()(x)
     return keras.Model(inputs, keras.layers.Dense(2)(x))
 
@@ -160,7 +160,7 @@ def test_time_distributed_noise_is_stripped(tmp_path):
 def test_token_mask_with_return_mask_is_stripped(tmp_path):
     ids = keras.Input((7,), dtype="int32", name="ids")
     masked, selected = kn.layers.TokenMask(
-        rate=0.5, vocabulary_size=30, mask_token_id=1, return_mask=True
+        rate=0.5, vocabulary_size=30, mask_token_id=1, return_mask=True, name="token_mask"
     )(ids)
     logits = keras.layers.Dense(4)(keras.layers.Embedding(30, 3)(masked))
     model = keras.Model(ids, {"logits": logits, "selected": selected})
