@@ -24,31 +24,54 @@ from typing import Any
 import tensorflow as tf
 
 from keras_noise._validation import check_seed, invalid_type, invalid_value
-from keras_noise.ops.random import derive_key, element_key_scope
+from keras_noise.ops.random import derive_key, element_key_scope, fold_in
 
 __all__ = ["element_key", "map"]
 
 _KEY_LABEL = "keras_noise.data.map"
 
 
-def element_key(seed: int, draw: tf.Tensor, index: tf.Tensor) -> tf.Tensor:
+def element_key(seed: int, epoch: tf.Tensor, index: tf.Tensor) -> tf.Tensor:
     """The key of one element: a seed of shape `(2,)` from the pipeline seed and its position.
 
     Args:
         seed: the pipeline's int seed.
-        draw: an int64 scalar that changes with the epoch (a `tf.data.Dataset.random` draw
-            re-randomized on each iteration of the dataset).
+        epoch: the int64 number of the epoch: how many iterators of the mapped dataset were
+            made before this one (0 for the first; `fit` makes one per epoch).
         index: the element's int64 position in the epoch.
 
     Returns:
         An int64 tensor of shape `(2,)`; every `NoiseSeedGenerator.next()` traced under
         `element_key_scope(key)` derives its seed from it. More inputs (a `tf.data` service
         worker id...) can be folded in with `keras_noise.ops.random.fold_in`.
+
+    Example:
+    >>> a = element_key(3, tf.constant(0, tf.int64), tf.constant(7, tf.int64))
+    >>> b = element_key(3, tf.constant(1, tf.int64), tf.constant(7, tf.int64))
+    >>> bool(tf.reduce_all(a == b))
+    False
     """
-    word = tf.bitwise.bitwise_xor(
-        tf.cast(draw, tf.int64), tf.constant(derive_key(seed, _KEY_LABEL), tf.int64)
+    pipeline = tf.stack(
+        [tf.constant(derive_key(seed, _KEY_LABEL), tf.int64), tf.cast(epoch, tf.int64)]
     )
-    return tf.stack([word, tf.cast(index, tf.int64)])
+    return fold_in(pipeline, index)
+
+
+def _epoch_numbers() -> tf.data.Dataset:
+    """An endless dataset repeating the number of iterators made of it before this one.
+
+    The number lives in an int64 variable of the dataset's own, read and incremented once when
+    an iterator starts (the first `map` of a one-element dataset runs once per iterator), so the
+    epochs of a pipeline are numbered 0, 1, 2... in every process, whatever the global seed.
+    """
+    with tf.init_scope():
+        counter = tf.Variable(tf.constant(0, tf.int64), trainable=False, name="kn_data_epoch")
+
+    def start_epoch(_):
+        return counter.assign_add(1) - 1
+
+    start = tf.data.Dataset.from_tensors(tf.constant(0, tf.int64)).map(start_epoch)
+    return start.flat_map(lambda epoch: tf.data.Dataset.from_tensors(epoch).repeat())
 
 
 def map(  # noqa: A001 - mirrors `tf.data.Dataset.map`, as `kn.data.map`.
@@ -61,8 +84,9 @@ def map(  # noqa: A001 - mirrors `tf.data.Dataset.map`, as `kn.data.map`.
 ) -> tf.data.Dataset:
     """`dataset.map(function)` with noise that is reproducible per element, in parallel too.
 
-    Each element is paired with its position in the epoch and with a per-epoch random draw of a
-    `tf.data.Dataset.random(seed, rerandomize_each_iteration=True)`; while `function` is traced,
+    Each element is paired with its position in the epoch and with the epoch's number (how many
+    iterators of the mapped dataset were made before; `fit` makes one per epoch, so does each
+    `for` loop over the dataset); while `function` is traced,
     every keras-noise seed generator it uses derives its seeds from that element key, its own
     stream (layer seed and name) and how many seeds it already drew for the element, instead of
     taking the next value of its atomic counter. So the noise of element `i` in epoch `e` is the
@@ -99,11 +123,16 @@ def map(  # noqa: A001 - mirrors `tf.data.Dataset.map`, as `kn.data.map`.
     if not callable(function):
         raise invalid_type("function", "a keras-noise layer or another callable", function)
 
-    draws = tf.data.Dataset.random(seed=seed, rerandomize_each_iteration=True)
-    keyed = tf.data.Dataset.zip((draws, tf.data.Dataset.counter(), dataset))
+    keyed = tf.data.Dataset.zip((_epoch_numbers(), tf.data.Dataset.counter(), dataset))
 
-    def keyed_call(draw, index, element):
-        with element_key_scope(element_key(seed, draw, index)):
+    def keyed_call(epoch, index, element):
+        with element_key_scope(element_key(seed, epoch, index)):
             return function(*element) if isinstance(element, tuple) else function(element)
 
-    return keyed.map(keyed_call, num_parallel_calls=num_parallel_calls, deterministic=deterministic)
+    mapped = keyed.map(keyed_call, num_parallel_calls=num_parallel_calls, deterministic=deterministic)
+    # The endless epoch numbers hide the length from `zip`; `fit`'s progress bar and `len()`
+    # need it, so it is asserted back when `dataset` knows it (finite or infinite).
+    cardinality = tf.get_static_value(dataset.cardinality())
+    if cardinality is not None and cardinality != tf.data.UNKNOWN_CARDINALITY:
+        mapped = mapped.apply(tf.data.experimental.assert_cardinality(cardinality))
+    return mapped

@@ -116,3 +116,25 @@ def test_bad_arguments_are_named():
         kn.data.map([1, 2], lambda x: x, seed=0)
     with pytest.raises(TypeError, match="Invalid type for `function`"):
         kn.data.map(data, 3, seed=0)
+
+
+def test_the_global_seed_does_not_change_the_noise():
+    def one_epoch():
+        jitter = kn.layers.Jitter(stddev=1.0, seed=5, name="jitter")
+        data = tf.data.Dataset.from_tensor_slices(np.zeros((8, WIDTH), "float32"))
+        return np.stack(list(kn.data.map(data, jitter, seed=1).as_numpy_iterator()))
+
+    tf.random.set_seed(1)
+    first = one_epoch()
+    tf.random.set_seed(2)
+    np.testing.assert_array_equal(one_epoch(), first)
+
+
+def test_the_mapped_dataset_keeps_its_length():
+    data = tf.data.Dataset.from_tensor_slices(np.zeros((10, WIDTH), "float32")).batch(4)
+    jitter = kn.layers.Jitter(stddev=1.0, seed=5, name="jitter")
+    assert len(kn.data.map(data, jitter, seed=1)) == 3
+    endless = kn.data.map(data.repeat(), jitter, seed=1)
+    assert endless.cardinality().numpy() == tf.data.INFINITE_CARDINALITY
+    unknown = kn.data.map(data.filter(lambda x: True), jitter, seed=1)
+    assert unknown.cardinality().numpy() == tf.data.UNKNOWN_CARDINALITY
