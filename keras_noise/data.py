@@ -129,7 +129,9 @@ def map(  # noqa: A001 - mirrors `tf.data.Dataset.map`, as `kn.data.map`.
         with element_key_scope(element_key(seed, epoch, index)):
             return function(*element) if isinstance(element, tuple) else function(element)
 
-    mapped = keyed.map(keyed_call, num_parallel_calls=num_parallel_calls, deterministic=deterministic)
+    mapped = keyed.map(
+        keyed_call, num_parallel_calls=num_parallel_calls, deterministic=deterministic
+    )
     # The endless epoch numbers hide the length from `zip`; `fit`'s progress bar and `len()`
     # need it, so it is asserted back when `dataset` knows it (finite or infinite).
     cardinality = tf.get_static_value(dataset.cardinality())
