@@ -219,9 +219,16 @@ MUTANTS = [
         (RNG,),
     ),
     Mutant(
-        "normal_under_xla_not_philox",
-        "normal draws under XLA use auto_select, not Philox (issue #14, item 6)",
-        (Source("keras_noise.ops.random:normal", "alg=_PHILOX_ALG_ID", "alg=3"),),
+        "normal_under_xla_auto_select",
+        "normal draws under XLA use TF's auto_select generator, not the counter hash (issue #14,"
+        " item 6; the hash replaced Philox under XLA in issue #16)",
+        (
+            Source(
+                "keras_noise.ops.random:normal",
+                "return counter_hash.normal(shape, seed, dtype)",
+                "return tf.random.stateless_normal(shape, seed, dtype=dtype, alg='auto_select')",
+            ),
+        ),
         (RNG,),
     ),
     # ------------------------------------------------------------------------ strengths
