@@ -1,4 +1,5 @@
 # The README's two commands: `make demo` (the main job) and `make test` (what CI runs).
+# `make mutants` checks that the tests fail on a broken package (run after `make test` in CI).
 # Each creates .venv and installs what it needs on first use; nothing else is required but
 # Python >= 3.10 with venv and pip.
 
@@ -8,12 +9,12 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-keras-noise
 export TF_CPP_MIN_LOG_LEVEL ?= 2
 
-.PHONY: demo test lint bench install clean
+.PHONY: demo test mutants lint bench install clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[tensorflow-cpu,demo,dev]"
+	$(BIN)/python -m pip install --quiet -e ".[tensorflow-cpu,demo,dev,test]"
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -27,6 +28,11 @@ lint: $(STAMP)
 
 test: lint
 	$(BIN)/python -m pytest -n 2 $(ARGS)
+
+# Breaks the package on purpose (tools/mutants.py: one monkeypatched mutant per pytest process)
+# and checks that the tests notice; prints `N/N mutants killed`, fails if one survives.
+mutants: $(STAMP)
+	$(BIN)/python tools/mutants.py $(ARGS)
 
 bench: $(STAMP)
 	$(BIN)/keras-noise bench $(ARGS)

@@ -60,10 +60,14 @@ def main(quick: bool, out: Path) -> None:
     # `robust` is a plain Keras model again: save or export it on its own.
 
     attacks = {"fgsm": [0.05, 0.1, 0.2], "pgd": [0.05, 0.1, 0.2]}
+    # The package's own corruptions (the ImageNet-C suite: kn.robustness.SUITE, levels 1-5).
+    corruptions = ["jitter", "salt_and_pepper", "occlusion", "feature_mask"]
     results = {}
     for name, model in (("baseline", baseline), ("FGSM adversarial training", robust)):
         print(f"Evaluating {name}:")
-        results[name] = kn.robustness.evaluate(model, (x_test, y_test), attacks=attacks)
+        results[name] = kn.robustness.evaluate(
+            model, (x_test, y_test), corruptions=corruptions, attacks=attacks
+        )
         print(results[name].to_markdown(), "\n")
 
     out.parent.mkdir(parents=True, exist_ok=True)

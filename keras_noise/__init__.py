@@ -19,12 +19,14 @@ require_tensorflow_backend()
 from keras_noise import (  # noqa: E402
     adversarial,
     callbacks,
+    data,
     export,
     layers,
     ops,
     optimizers,
     robustness,
     schedules,
+    tuning,
     uncertainty,
 )
 from keras_noise._version import __version__  # noqa: E402
@@ -33,11 +35,13 @@ __all__ = [
     "__version__",
     "adversarial",
     "callbacks",
+    "data",
     "export",
     "layers",
     "ops",
     "optimizers",
     "robustness",
     "schedules",
+    "tuning",
     "uncertainty",
 ]

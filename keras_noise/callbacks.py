@@ -23,8 +23,8 @@ from keras_noise._validation import check_choice, check_int, invalid_type, inval
 __all__ = ["NoiseScheduler", "find_noise_components", "is_noise_component"]
 
 _SELECTOR_HELP = (
-    "None (every noise component of the model), a name, a class, a noise component "
-    "instance, or a list of these"
+    "None (every noise layer of the model), a name, a class, a noise component instance, a "
+    "layer or model holding noise components, or a list of these"
 )
 
 
@@ -122,14 +122,31 @@ def _normalize_selector(selector: Any, argument: str) -> tuple | None:
     for item in items:
         if isinstance(item, (str, type)):
             continue
-        if not is_noise_component(item):
+        if not is_noise_component(item) and not _components_of(item):
             raise invalid_value(
                 argument,
                 f"{_SELECTOR_HELP}; {_describe(item)} is not a noise component (it has no "
-                "`strength` Keras variable and `set_strength` method)",
+                "`strength` Keras variable and `set_strength` method) and holds none",
                 selector,
             )
     return items
+
+
+def _components_of(item: Any) -> list[Any]:
+    """`[item]` for a noise component; the components a container (a Sequential...) holds."""
+    if is_noise_component(item):
+        return [item]
+    if isinstance(item, keras.layers.Layer):
+        return find_noise_components(item)
+    return []
+
+
+def _scheduled_by_default(component: Any) -> bool:
+    """Whether the default selection takes `component`: noise layers, not a model-level one.
+
+    The adversarial training wrapper's epsilon is an attack radius: select it by name or class.
+    """
+    return not isinstance(component, keras.Model)
 
 
 def _check_schedule(schedule: Any, argument: str) -> Callable:
@@ -188,9 +205,12 @@ class _Assignment:
 class NoiseScheduler(keras.callbacks.Callback):
     """Assigns the strengths of noise components from schedules, per epoch or per step.
 
-    **Selection** (`layers`): by default every noise component of the model (the model itself,
-    nested models, wrappers, sublayers); or a name, a class (every component that is an
-    instance), an explicit component, or a list mixing these. Different schedules for different
+    **Selection** (`layers`): by default every noise layer of the model (nested models,
+    wrappers, sublayers; not a model-level component such as the epsilon of
+    `keras_noise.adversarial.AdversarialModel`, an attack radius that must be selected by name
+    or class); or a name, a class (every component that is an instance), an explicit component,
+    a container of components (an augmentation `keras.Sequential` mapped over a dataset: all
+    its noise layers), or a list mixing these. Different schedules for different
     groups: pass a dict ``{selector: schedule}`` as `schedule` (with `layers=None`); a selector
     with several items is a tuple, and the key None stands for every noise component of the
     model that no other key selects. Names and classes are looked up in the model, in the
@@ -297,10 +317,11 @@ class NoiseScheduler(keras.callbacks.Callback):
         layers = _walk_layers(model)
         in_model = [layer for layer in layers if is_noise_component(layer)]
         explicit = [
-            item
+            component
             for selector, _ in self.groups
             for item in (selector or ())
             if not isinstance(item, (str, type))
+            for component in _components_of(item)
         ]
         optimizers = [o for o in _optimizer_chain(model) if is_noise_component(o)]
         searchable = _unique(in_model + explicit + optimizers)
@@ -314,14 +335,17 @@ class NoiseScheduler(keras.callbacks.Callback):
         ordered = sorted(self.groups, key=lambda group: group[0] is None)
         for selector, schedule in ordered:
             if selector is None:
-                if not in_model:
+                by_default = [c for c in in_model if _scheduled_by_default(c)]
+                if not by_default:
                     raise invalid_value(
                         argument,
-                        f"a model with noise components, but model '{model_name}' has none. "
-                        "tf.data layers live outside the model: pass them with layers=[...]",
+                        f"a model with noise layers, but model '{model_name}' has none. "
+                        "tf.data layers live outside the model: pass them with layers=[...]; "
+                        "a model-level component (an AdversarialModel's epsilon) is selected "
+                        "by name or class only",
                         None,
                     )
-                selected = [c for c in in_model if id(c) not in owner]
+                selected = [c for c in by_default if id(c) not in owner]
             else:
                 selected = []
                 for item in selector:
@@ -344,7 +368,7 @@ class NoiseScheduler(keras.callbacks.Callback):
     def _match(self, item, searchable, layers, found_text, model_name) -> list:
         argument = "schedule" if self._dict_form else "layers"
         if not isinstance(item, (str, type)):
-            return [item]
+            return _components_of(item)
         if isinstance(item, str):
             matches = [c for c in searchable if getattr(c, "name", None) == item]
             if matches:

@@ -29,6 +29,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from keras_noise._keras_compat import layer_tree
 from keras_noise._validation import check_choice, check_int, invalid_type, invalid_value
 from keras_noise.layers import _sampling_mode
 from keras_noise.layers.base import NoiseLayer
@@ -146,10 +147,9 @@ def stochastic_layers(model: keras.layers.Layer) -> list[keras.layers.Layer]:
     >>> [type(layer).__name__ for layer in stochastic_layers(model)]
     ['Dropout', 'MCDropout']
     """
-    # `_flatten_layers` is Keras' own recursive walk over tracked sub-layers.
     return [
         layer
-        for layer in model._flatten_layers(include_self=True, recursive=True)
+        for layer in layer_tree(model)
         if isinstance(layer, KERAS_DROPOUT_LAYERS)
         or (isinstance(layer, NoiseLayer) and layer.mc_sampling)
     ]

@@ -169,7 +169,6 @@ def test_logs_reach_csv_logger(tmp_path):
 
 
 def test_logs_reach_tensorboard(tmp_path):
-    pytest.importorskip("tensorboard")  # TensorFlow's summary writer needs the package
     model = zero_model(kn.layers.Jitter(0.0, name="jitter"))
     callbacks = [
         NoiseScheduler(kn.schedules.Step(0.2, 0.5, every=1)),
@@ -284,15 +283,18 @@ def test_none_key_takes_the_components_no_other_group_selected():
     assert values == pytest.approx({"a/stddev": 0.1, "b/stddev": 0.2})
 
 
-def test_model_that_is_a_component_is_selected_by_default():
+def test_model_that_is_a_component_is_selected_by_name_not_by_default():
+    """Issue #12: the default selection also moved AdversarialModel's epsilon."""
     model = EpsilonModel(name="adv")
     model.compile("sgd", "mse")
+    with pytest.raises(ValueError, match="has none.*selected by name or class only"):
+        NoiseScheduler(kn.schedules.Constant(1.0)).resolve(model)
     history = model.fit(
         np.zeros((8, 3)),
         np.zeros((8, 2)),
         epochs=2,
         verbose=0,
-        callbacks=[NoiseScheduler(kn.schedules.Linear(0.0, 1.0, duration=1))],
+        callbacks=[NoiseScheduler(kn.schedules.Linear(0.0, 1.0, duration=1), layers="adv")],
     )
     assert history.history["adv/epsilon"] == pytest.approx([0.0, 1.0])
 

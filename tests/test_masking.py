@@ -102,8 +102,9 @@ def test_cutout_single_image_and_unbatched_tf_data_map():
 
 def test_cutout_channels_first_matches_channels_last():
     x = np.random.default_rng(0).uniform(size=(4, 9, 13, 3)).astype("float32")
-    last = kn.layers.Cutout(size_pixels=(4, 3), seed=7, data_format="channels_last")(x)
-    first = kn.layers.Cutout(size_pixels=(4, 3), seed=7, data_format="channels_first")(
+    # Same seed and name -> the same stream (a layer's stream hashes its seed and its name).
+    last = kn.layers.Cutout(size_pixels=(4, 3), seed=7, name="cut", data_format="channels_last")(x)
+    first = kn.layers.Cutout(size_pixels=(4, 3), seed=7, name="cut", data_format="channels_first")(
         np.transpose(x, (0, 3, 1, 2))
     )
     np.testing.assert_array_equal(np.transpose(np.asarray(first), (0, 2, 3, 1)), last)
@@ -315,13 +316,15 @@ def test_cutout_area_range_holes_have_their_area_when_inside_the_image():
 def test_cutout_mean_fill_is_each_images_per_channel_mean():
     rng = np.random.default_rng(0)
     x = rng.uniform(size=(16, 12, 20, 3)).astype("float32") + np.arange(3, dtype="float32")
-    y = np.asarray(kn.layers.Cutout(size=0.5, fill_mode="mean", seed=0)(x))
+    y = np.asarray(kn.layers.Cutout(size=0.5, fill_mode="mean", seed=0, name="cut")(x))
     changed = (y != x).any(axis=-1)
     means = x.mean(axis=(1, 2))
     for out, mask, mean in zip(y, changed, means, strict=True):
         assert mask.any()
         np.testing.assert_allclose(out[mask], np.broadcast_to(mean, out[mask].shape), rtol=1e-5)
-    first = kn.layers.Cutout(size=0.5, fill_mode="mean", seed=0, data_format="channels_first")
+    first = kn.layers.Cutout(
+        size=0.5, fill_mode="mean", seed=0, name="cut", data_format="channels_first"
+    )
     y_first = np.asarray(first(np.transpose(x, (0, 3, 1, 2))))
     np.testing.assert_allclose(np.transpose(y_first, (0, 2, 3, 1)), y, rtol=1e-6)
 
@@ -330,10 +333,12 @@ def test_cutout_mean_fill_of_uint8_images_is_the_rounded_mean():
     x = np.zeros((4, 8, 10, 2), "uint8")
     x[..., 0], x[..., 1] = 10, 201
     x[:, 0, 0, 1] = 0  # channel 1 mean: 201 * 79 / 80 = 198.49 -> 198
-    y = np.asarray(kn.layers.Cutout(size=0.5, fill_mode="mean", seed=0)(x))
+    x[:, :6, :8, 0] = 11  # channel 0 mean: (48 * 11 + 32 * 10) / 80 = 10.6 -> 11 (not 10)
+    y = np.asarray(kn.layers.Cutout(size=0.5, fill_mode="mean", seed=0, name="cut")(x))
     changed = (y != x).any(axis=-1)
     assert y.dtype == np.uint8 and changed.any()
     assert set(y[..., 1][changed].tolist()) <= {198}
+    assert set(y[..., 0][changed].tolist()) == {11}
 
 
 @pytest.mark.parametrize("seed", SEEDS)
@@ -741,6 +746,9 @@ def test_token_mask_with_return_mask_round_trips_through_a_keras_file(tmp_path):
     loaded = keras.saving.load_model(tmp_path / "m.keras", safe_mode=True)
     assert loaded.layers[-1].get_config() == layer.get_config()
     ids = _tokens((2, 6), vocabulary=100)
-    out, selected = loaded(ids)
+    out, selected = loaded(ids, training=False)
     np.testing.assert_array_equal(out, ids)
     assert not np.asarray(selected).any()
+    # Input -> TokenMask holds no trainable weight: called directly it is a data pipeline
+    _, selected = loaded(ids)
+    assert np.asarray(selected).any()

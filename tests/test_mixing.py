@@ -10,6 +10,8 @@ import math
 import hypothesis
 import numpy as np
 import pytest
+import scipy.special
+import scipy.stats
 import tensorflow as tf
 from hypothesis import strategies as st
 
@@ -50,8 +52,7 @@ def test_symmetric_beta_has_the_moments_of_beta(alpha):
 def test_gamma_draws_are_exact_in_distribution(alpha, method):
     """A Kolmogorov-Smirnov test of log Gamma(alpha) (log space keeps tiny draws exact), for the
     XLA path (rejection) and the kernel path."""
-    special = pytest.importorskip("scipy.special")
-    stats = pytest.importorskip("scipy.stats")
+    special, stats = scipy.special, scipy.stats
     uniforms = tf.random.stateless_uniform([1 + 3 * mixing._CANDIDATES, 50_000], SEED)
     log_gamma = getattr(mixing, f"_log_gamma_{method}")
     logs = log_gamma(uniforms, tf.constant(alpha), SEED).numpy()
@@ -61,8 +62,7 @@ def test_gamma_draws_are_exact_in_distribution(alpha, method):
 
 def test_gamma_draws_stay_exact_when_the_first_round_rejects_everything():
     """Acceptance uniforms of 0 reject every first-round candidate: the loop draws them all."""
-    special = pytest.importorskip("scipy.special")
-    stats = pytest.importorskip("scipy.stats")
+    special, stats = scipy.special, scipy.stats
     uniforms = tf.random.stateless_uniform([1 + 3 * mixing._CANDIDATES, 20_000], SEED)
     candidates = 2 * mixing._CANDIDATES
     uniforms = tf.concat([uniforms[: 1 + candidates], tf.zeros_like(uniforms[1 + candidates :])], 0)
@@ -233,7 +233,7 @@ def test_mixup_weight_distribution_follows_folded_beta():
     own = np.concatenate(
         [np.diag(np.asarray(layer(np.zeros((512, 1), "float32"), labels)[1])) for _ in range(20)]
     )
-    stats = pytest.importorskip("scipy.stats")
+    stats = scipy.stats
     expected = stats.beta(0.4, 0.4).expect(lambda lam: np.maximum(lam, 1.0 - lam))
     assert abs(own.mean() - expected) < 6 * 0.25 / math.sqrt(own.size)  # sd <= 1/4 on [1/2, 1]
 
@@ -243,13 +243,13 @@ def test_mixup_with_sample_weights_mixes_the_weighted_losses_exactly():
     labels = rng.dirichlet(np.ones(5), size=8).astype("float32")
     weights = rng.uniform(0.0, 2.0, size=8).astype("float32")
     weights[3] = 0.0
-    layer = kn.layers.Mixup(alpha=1.0, seed=4)
+    layer = kn.layers.Mixup(alpha=1.0, seed=4, name="mix")
     _, mixed, mixed_weights = layer(_images(), labels, weights)
     # The same draw without weights gives lam and the partners.
-    _, plain = kn.layers.Mixup(alpha=1.0, seed=4)(_images(), labels)
+    _, plain = kn.layers.Mixup(alpha=1.0, seed=4, name="mix")(_images(), labels)
     plain, mixed, mixed_weights = map(np.asarray, (plain, mixed, mixed_weights))
     eye = np.eye(8, dtype="float32")
-    _, pairs = kn.layers.Mixup(alpha=1.0, seed=4)(_images(), eye)
+    _, pairs = kn.layers.Mixup(alpha=1.0, seed=4, name="mix")(_images(), eye)
     pairs = np.asarray(pairs)
     lam = np.diag(pairs)
     partner = np.argmax(pairs - np.diag(lam), axis=-1)
@@ -284,7 +284,7 @@ def test_mixup_works_on_any_feature_rank(shape):
 @pytest.mark.parametrize("layer_cls", [kn.layers.Mixup, kn.layers.CutMix])
 def test_same_seed_gives_the_same_mix_in_eager_graph_and_tf_data(layer_cls):
     images, labels = _images(), _one_hot()
-    layers = [layer_cls(seed=9) for _ in range(3)]
+    layers = [layer_cls(seed=9, name="mix") for _ in range(3)]  # same seed and name
     eager = layers[0](images, labels)
     graph = tf.function(lambda x, y: layers[1](x, y))(images, labels)
     mapped = next(iter(tf.data.Dataset.from_tensors((images, labels)).map(layers[2])))

@@ -68,3 +68,16 @@ def test_seed_scramble_kernel_only_outside_xla(jit_compile, expect_kernel):
     fn = tf.function(lambda: uniform((4,), tf.constant([1, 2], tf.int64)), jit_compile=jit_compile)
     ops = {node.op for node in fn.get_concrete_function().graph.as_graph_def().node}
     assert ("StatelessRandomGetKeyCounter" in ops) == expect_kernel
+
+
+def test_seed_generator_gives_a_fresh_seed_per_call_and_restarts_from_its_seed():
+    from keras_noise.ops.random import NoiseSeedGenerator
+
+    generator = NoiseSeedGenerator(seed=3)
+    eager = [generator.next().numpy().tolist() for _ in range(3)]
+    traced = tf.function(generator.next)
+    graph = [traced().numpy().tolist() for _ in range(3)]
+    seeds = eager + graph
+    assert len({tuple(seed) for seed in seeds}) == 6, f"repeated seeds: {seeds}"
+    assert NoiseSeedGenerator(seed=3).next().numpy().tolist() == eager[0]
+    assert NoiseSeedGenerator(seed=4).next().numpy().tolist() != eager[0]

@@ -81,12 +81,14 @@ def test_strength_assignment_takes_effect_without_retracing(case, jit_compile):
 
     layer.strength.assign(low)
     quiet = model.fit(x, y, batch_size=8, epochs=1, verbose=0).history["loss"][-1]
-    traced_function, trace_count = model.train_function, len(traces)
+    trace_count = len(traces)
     layer.strength.assign(active)
     noisy = model.fit(x, y, batch_size=8, epochs=1, verbose=0).history["loss"][-1]
 
     assert len(traces) == trace_count >= 1, "assigning the strength must not retrace"
-    assert model.train_function is traced_function
+    if case.zero_strength is not None:  # regressing onto the clean output: no noise, no loss
+        # (not exactly 0: under XLA the inner layers of wrappers may round differently)
+        assert quiet < 1e-10, f"strength {low} must give the clean output: loss {quiet}"
     assert noisy > quiet + 1e-6, f"strength change had no effect: loss {quiet} -> {noisy}"
 
 
@@ -199,7 +201,8 @@ def test_batch_layer_strength_assignment_takes_effect_without_retracing(case, mo
     quiet, noisy = two_draws(low, active)
     first_low, second_low = two_draws(low, low)
     _, second_active = two_draws(active, active)
-    assert len(traces) == 1, "assigning the strength must not retrace"
+    if mode == "xla":  # (`Dataset.map` traces its function once by construction)
+        assert len(traces) == 1, "assigning the strength must not retrace"
     assert not all(np.allclose(second_active[k], second_low[k], atol=1e-5) for k in element)
     for key in element:
         np.testing.assert_allclose(quiet[key], first_low[key], atol=1e-5)

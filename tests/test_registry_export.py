@@ -8,6 +8,10 @@ from registry import params
 @params()
 def test_exported_serving_output_equals_inference(case, tmp_path):
     model = case.model(case.layer())
+    # A model holds trainable weights; `model.export()` calls it with training=None, which is
+    # inference for a model. (A bare augmentation block keeps its noise by the training rule:
+    # tests/test_composition.py.) One unused trainable scalar makes the case's block a model.
+    model.add_weight(shape=(), initializer="zeros", trainable=True, name="model_weight")
     x = case.inputs()
     path = str(tmp_path / "exported")
     model.export(path, format="tf_saved_model", verbose=False)

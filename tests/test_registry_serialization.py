@@ -53,3 +53,22 @@ def test_every_public_layer_is_registered():
     }
     registered = {case.layer_cls for case in CASES}
     assert public - registered == set(), "every public layer needs a LayerCase in tests/registry.py"
+
+
+@params([c for c in CASES if c.stochastic])
+def test_reloaded_layer_draws_the_same_noise(case, tmp_path):
+    """A seeded layer loaded from a `.keras` file draws the noise the saved layer draws."""
+    import keras
+
+    layer = case.layer(seed=5)
+    model = case.model(layer)
+    model.save(tmp_path / "model.keras")
+    loaded = keras.saving.load_model(tmp_path / "model.keras", safe_mode=True)
+    loaded_layer = next(lyr for lyr in loaded.layers if isinstance(lyr, type(layer)))
+    x = case.inputs()
+    for _ in range(2):  # the first draw, and the next one
+        noisy = layer(x, training=True)
+        keras.tree.map_structure(
+            np.testing.assert_array_equal, loaded_layer(x, training=True), noisy
+        )
+        assert not np.array_equal(keras.tree.flatten(noisy)[0], keras.tree.flatten(x)[0])

@@ -15,6 +15,7 @@ import keras_noise as kn
 from keras_noise.robustness import CORRUPTIONS, Curve, RobustnessResult, evaluate, plot
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+PACKAGE_CORRUPTIONS = ["jitter", "salt_and_pepper", "occlusion", "feature_mask"]
 
 
 @pytest.fixture(scope="module")
@@ -45,12 +46,18 @@ def trained(digits):
 @pytest.fixture(scope="module")
 def full_result(trained, digits):
     _, _, x, y = digits
-    return evaluate(trained, (x, y), attacks={"fgsm": [0.05, 0.1, 0.2], "pgd": [0.1]}, verbose=0)
+    return evaluate(
+        trained,
+        (x, y),
+        corruptions=PACKAGE_CORRUPTIONS + ["impulse_noise", "contrast"],
+        attacks={"fgsm": [0.05, 0.1, 0.2], "pgd": [0.1]},
+        verbose=0,
+    )
 
 
 def _result(clean=0.9, fgsm=(0.5, 0.2), metric="accuracy") -> RobustnessResult:
     curves = {
-        "gaussian_noise": Curve("gaussian_noise", "corruption", "sigma", (0.1, 0.3), (0.85, 0.7)),
+        "jitter": Curve("jitter", "corruption", "sigma", (0.1, 0.3), (0.85, 0.7)),
         "fgsm": Curve("fgsm", "attack", "epsilon", (0.1, 0.2), fgsm),
     }
     return RobustnessResult(metric, clean, curves, num_examples=10)
@@ -61,10 +68,12 @@ def test_curves_on_a_trained_model_are_monotone_ish_and_finite(full_result):
     result = full_result
     assert list(result) == [
         "clean",
-        "gaussian_noise",
+        "jitter",
         "salt_and_pepper",
         "occlusion",
         "feature_mask",
+        "impulse_noise",
+        "contrast",
         "fgsm",
         "pgd",
     ]
@@ -84,7 +93,7 @@ def test_curves_on_a_trained_model_are_monotone_ish_and_finite(full_result):
 
 def test_evaluation_is_deterministic_and_arrays_equal_datasets(trained, digits):
     _, _, x, y = digits
-    kwargs = {"corruptions": {"gaussian_noise": [0.2], "occlusion": [0.25]}, "verbose": 0}
+    kwargs = {"corruptions": {"jitter": [0.2], "occlusion": [0.25], "fog": [3]}, "verbose": 0}
     kwargs["attacks"] = {"pgd": [0.1]}
     from_arrays = evaluate(trained, (x, y), batch_size=100, **kwargs)
     dataset = tf.data.Dataset.from_tensor_slices((x, y)).batch(100)
@@ -93,6 +102,7 @@ def test_evaluation_is_deterministic_and_arrays_equal_datasets(trained, digits):
     assert again == from_arrays
     other_seed = evaluate(trained, (x, y), batch_size=100, seed=1, **kwargs)
     assert other_seed["occlusion"] != from_arrays["occlusion"]
+    assert other_seed["fog"] != from_arrays["fog"]
 
 
 def test_sample_weights_select_examples(trained, digits):
@@ -109,14 +119,14 @@ def test_sample_weights_select_examples(trained, digits):
 
 def test_other_metrics(trained, digits):
     _, _, x, y = digits
-    kwargs = {"corruptions": {"gaussian_noise": [0.3]}, "attacks": (), "verbose": 0}
+    kwargs = {"corruptions": {"jitter": [0.3]}, "attacks": (), "verbose": 0}
     accuracy = evaluate(trained, (x, y), **kwargs)
     top3 = evaluate(
         trained, (x, y), metric=keras.metrics.SparseTopKCategoricalAccuracy(k=3), **kwargs
     )
     assert top3.metric == "sparse_top_k_categorical_accuracy"
     assert top3["clean"] >= accuracy["clean"]
-    assert top3["gaussian_noise"][0.3] >= accuracy["gaussian_noise"][0.3]
+    assert top3["jitter"][0.3] >= accuracy["jitter"][0.3]
     one_hot = evaluate(trained, (x, np.eye(10, dtype="float32")[y]), **kwargs)
     assert one_hot == accuracy  # categorical accuracy picked from the label shape
 
@@ -127,9 +137,10 @@ def test_tabular_data_skips_occlusion_by_default():
     y = (x.sum(axis=1) > 2.5).astype("int32")
     model = keras.Sequential([keras.Input((5,)), keras.layers.Dense(2, activation="softmax")])
     result = evaluate(model, (x, y), attacks=(), verbose=0)
-    assert list(result) == ["clean", "gaussian_noise", "salt_and_pepper", "feature_mask"]
-    with pytest.raises(ValueError, match=r"Invalid input shape for layer .*expected rank 3 or 4"):
-        evaluate(model, (x, y), corruptions=["occlusion"], attacks=(), verbose=0)
+    assert list(result) == ["clean", "jitter", "salt_and_pepper", "feature_mask"]
+    for name in ("occlusion", "fog"):
+        with pytest.raises(ValueError, match=rf"Invalid shape for `data`: corruption '{name}' "):
+            evaluate(model, (x, y), corruptions=[name], attacks=(), verbose=0)
 
 
 def test_the_progress_bar_reports_every_batch(trained, digits, monkeypatch):
@@ -147,32 +158,26 @@ def test_the_progress_bar_reports_every_batch(trained, digits, monkeypatch):
 
 
 # ---------------------------------------------------------------------------- corruptions
-def test_corruption_severities_configure_the_documented_layers():
-    value_range = (0.0, 1.0)
-    jitter = CORRUPTIONS["gaussian_noise"].layer(0.2, value_range, 0)
-    assert isinstance(jitter, kn.layers.Jitter) and jitter.get_config()["stddev"] == pytest.approx(
-        0.2
+def test_package_corruptions_do_what_their_severity_says():
+    x = np.full((200, 10, 10, 1), 0.5, "float32")
+    jittered = np.asarray(kn.robustness.corrupt(x, "jitter", 0.2, seed=0))
+    assert abs(float(np.std(jittered)) - 0.2) < 0.01 and jittered.min() >= 0.0
+    salted = np.asarray(kn.robustness.corrupt(x, "salt_and_pepper", 0.1, seed=0))
+    assert abs(float(np.mean(salted != 0.5)) - 0.1) < 0.01
+    assert abs(float(np.mean(salted == 1.0)) - 0.05) < 0.01
+    masked = np.asarray(kn.robustness.corrupt(x, "feature_mask", 0.3, seed=0))
+    assert abs(float(np.mean(masked == 0.0)) - 0.3) < 0.01
+    holes = np.asarray(
+        kn.robustness.corrupt(np.ones((50, 10, 10, 1), "float32"), "occlusion", 0.25, seed=0)
     )
-    assert jitter.get_config()["value_range"] == value_range
-    salt = CORRUPTIONS["salt_and_pepper"].layer(0.1, value_range, 0)
-    assert isinstance(salt, kn.layers.SaltAndPepper) and salt.get_config()["rate"] == pytest.approx(
-        0.1
-    )
-    cutout = CORRUPTIONS["occlusion"].layer(0.25, value_range, 0)
-    assert isinstance(cutout, kn.layers.Cutout) and cutout.get_config()["size"] == (0.5, 0.5)
-    mask = CORRUPTIONS["feature_mask"].layer(0.3, value_range, 0)
-    assert isinstance(mask, kn.layers.FeatureMask) and mask.get_config()["rate"] == pytest.approx(
-        0.3
-    )
-    assert all(corruption.layer(0.0, value_range, 0) is None for corruption in CORRUPTIONS.values())
+    # A 5x5 hole, clipped at the border: at most a quarter of each image.
+    assert (holes == 0).mean(axis=(1, 2, 3)).max() == pytest.approx(0.25)
 
 
 @pytest.mark.parametrize("seed", [0, 1, 2])
 def test_occlusion_hides_at_most_the_nominal_area_of_non_square_images(seed):
     images = np.ones((400, 12, 20, 1), "float32")
-    hidden = 1.0 - np.asarray(
-        CORRUPTIONS["occlusion"].layer(0.25, (0.0, 1.0), seed)(images, training=True)
-    )
+    hidden = 1.0 - np.asarray(kn.robustness.corrupt(images, "occlusion", 0.25, seed=seed))
     per_image = hidden.mean(axis=(1, 2, 3))
     assert per_image.max() <= 0.25 + 1e-6
     # Centers are uniform, so border clipping hides ~56% of the nominal area on average.
@@ -195,7 +200,8 @@ def test_unknown_names_list_the_known_ones(trained, digits):
     with pytest.raises(
         ValueError,
         match=r"Invalid value for `corruptions`: expected names of known corruptions: "
-        r"'gaussian_noise', 'salt_and_pepper', 'occlusion', 'feature_mask' \(unknown: 'blur'\)",
+        r"'gaussian_noise', 'shot_noise', .*'jpeg_compression', 'jitter', 'salt_and_pepper', "
+        r"'occlusion', 'feature_mask' \(unknown: 'blur'\)",
     ):
         evaluate(trained, (x, y), corruptions=["gaussian_noise", "blur"], verbose=0)
     with pytest.raises(ValueError, match=r"known attacks: 'fgsm', 'pgd' \(unknown: 'cw'\)"):
@@ -207,8 +213,14 @@ def test_bad_severities_and_options_get_clear_errors(trained, digits):
     data = (x[:16], y[:16])
     with pytest.raises(ValueError, match=r"corruptions\['salt_and_pepper'\] \(rate\)`: .*\[0, 1\]"):
         evaluate(trained, data, corruptions={"salt_and_pepper": [0.1, 1.5]}, verbose=0)
-    with pytest.raises(ValueError, match=r"corruptions\['gaussian_noise'\] \(sigma\)`.*>= 0"):
-        evaluate(trained, data, corruptions={"gaussian_noise": [-0.1]}, verbose=0)
+    with pytest.raises(ValueError, match=r"corruptions\['jitter'\] \(sigma\)`.*>= 0"):
+        evaluate(trained, data, corruptions={"jitter": [-0.1]}, verbose=0)
+    with pytest.raises(
+        ValueError, match=r"corruptions\['fog'\] \(level\)`: expected an integer in \[1, 5\]"
+    ):
+        evaluate(trained, data, corruptions={"fog": [0]}, verbose=0)
+    with pytest.raises(ValueError, match=r"Invalid value for `calibration`: expected True or"):
+        evaluate(trained, data, calibration="yes", verbose=0)
     with pytest.raises(ValueError, match=r"attacks\['fgsm'\] \(epsilon\)`: expected a float >= 0"):
         evaluate(trained, data, attacks={"fgsm": [-0.1]}, verbose=0)
     with pytest.raises(ValueError, match=r"Invalid value for `value_range`.*low < high"):
@@ -240,11 +252,11 @@ def test_result_is_a_mapping_with_json_and_markdown_exports():
     result = _result()
     assert dict(result) == {
         "clean": 0.9,
-        "gaussian_noise": {0.1: 0.85, 0.3: 0.7},
+        "jitter": {0.1: 0.85, 0.3: 0.7},
         "fgsm": {0.1: 0.5, 0.2: 0.2},
     }
     assert len(result) == 3 and "fgsm" in result
-    with pytest.raises(KeyError, match=r"available keys: \['clean', 'gaussian_noise', 'fgsm'\]"):
+    with pytest.raises(KeyError, match=r"available keys: \['clean', 'jitter', 'fgsm'\]"):
         result["pgd"]
     data = json.loads(result.to_json())
     assert data["curves"]["fgsm"] == {
@@ -268,7 +280,8 @@ def test_to_dataframe_with_and_without_pandas(monkeypatch):
     with pytest.raises(ImportError, match=r"to_dataframe\(\) needs pandas.*pip install pandas"):
         result.to_dataframe()
     monkeypatch.undo()
-    pandas = pytest.importorskip("pandas")
+    import pandas
+
     frame = result.to_dataframe()
     assert isinstance(frame, pandas.DataFrame) and len(frame) == 5
     assert list(frame.columns) == ["perturbation", "kind", "severity_name", "severity", "accuracy"]

@@ -32,7 +32,7 @@ def _snr_db(clean, noisy, axes):
 # ------------------------------------------------------------------------------- SpecAugment
 def test_time_mask_masks_whole_frames_in_at_most_num_masks_bands():
     x = np.ones((64, 100, 40), "float32")
-    y = np.asarray(kn.layers.TimeMask(max_width=12, num_masks=2, seed=0)(x))
+    y = np.asarray(kn.layers.TimeMask(max_width=12, num_masks=2, batched=True, seed=0)(x))
     masked = y == 0
     frames = masked.all(axis=2)
     assert np.all(masked.any(axis=2) == frames), "a masked frame is masked in every bin"
@@ -56,7 +56,7 @@ def test_frequency_mask_masks_whole_bins_across_frames_and_channels():
 @pytest.mark.parametrize("seed", SEEDS)
 def test_band_widths_are_uniform_on_zero_to_max_width(seed):
     x = np.ones((4000, 200, 3), "float32")
-    y = np.asarray(kn.layers.TimeMask(max_width=20, seed=seed)(x))
+    y = np.asarray(kn.layers.TimeMask(max_width=20, batched=True, seed=seed)(x))
     widths = (y == 0).all(axis=2).sum(axis=1)
     assert widths.max() == 20 and widths.min() == 0
     # uniform on {0..20}: mean 10, std sqrt((21**2 - 1) / 12)
@@ -66,7 +66,7 @@ def test_band_widths_are_uniform_on_zero_to_max_width(seed):
 
 def test_max_fraction_caps_the_band_width():
     x = np.ones((500, 50, 4), "float32")
-    y = np.asarray(kn.layers.TimeMask(max_width=40, max_fraction=0.1, seed=0)(x))
+    y = np.asarray(kn.layers.TimeMask(max_width=40, max_fraction=0.1, batched=True, seed=0)(x))
     widths = (y == 0).all(axis=2).sum(axis=1)
     assert widths.max() == 5
 
@@ -74,7 +74,7 @@ def test_max_fraction_caps_the_band_width():
 @pytest.mark.parametrize("seed", SEEDS)
 def test_band_rate_is_the_probability_that_a_band_is_applied(seed):
     x = np.ones((3000, 30, 20), "float32")
-    layer = kn.layers.FrequencyMask(max_width=5, rate=0.4, seed=seed)
+    layer = kn.layers.FrequencyMask(max_width=5, rate=0.4, batched=True, seed=seed)
     applied = (np.asarray(layer(x)) == 0).any(axis=(1, 2))
     # a drawn band is empty with probability 1/6
     expected = 0.4 * 5 / 6
@@ -85,7 +85,7 @@ def test_single_spectrogram_and_integer_spectrogram():
     single = np.asarray(kn.layers.TimeMask(max_width=5, seed=3)(np.ones((30, 8), "float32")))
     assert single.shape == (30, 8)
     ints = np.full((2, 30, 8), 7, "int16")
-    out = np.asarray(kn.layers.FrequencyMask(max_width=4, num_masks=3, seed=0)(ints))
+    out = np.asarray(kn.layers.FrequencyMask(max_width=4, num_masks=3, batched=True, seed=0)(ints))
     assert out.dtype == np.int16 and set(np.unique(out)) <= {0, 7}
 
 
@@ -136,10 +136,16 @@ def test_spectral_bad_arguments(factory, message):
 
 
 def test_spectral_bad_rank_names_the_received_shape():
-    with pytest.raises(ValueError, match=r"layer 'tm': expected rank 2 or 3 or 4.*shape=\(10,\)"):
+    with pytest.raises(
+        ValueError, match=r"layer 'tm': expected \(time, frequency\), .*shape=\(10,\)"
+    ):
         kn.layers.TimeMask(3, name="tm")(np.ones((10,), "float32"))
+    with pytest.raises(ValueError, match=r"layer 'tm': a rank-3 input is either one example"):
+        kn.layers.TimeMask(3, name="tm")(np.ones((2, 10, 8), "float32"))
+    with pytest.raises(ValueError, match=r"'tm': with batched=False, expected one example"):
+        kn.layers.TimeMask(3, batched=False, name="tm")(np.ones((2, 10, 8, 1), "float32"))
     with pytest.raises(TypeError, match=r"layer 'fm': expected a float or integer.*dtype=bool"):
-        kn.layers.FrequencyMask(3, name="fm")(np.ones((2, 10, 8), bool))
+        kn.layers.FrequencyMask(3, batched=True, name="fm")(np.ones((2, 10, 8), bool))
 
 
 # --------------------------------------------------------------------------- TemporalDropout
@@ -154,13 +160,18 @@ def test_temporal_dropout_drops_whole_steps_at_the_requested_rate(seed):
 
 
 def test_temporal_dropout_on_rank_2_and_rank_4_and_bad_inputs():
-    y = np.asarray(kn.layers.TemporalDropout(rate=1.0, fill_value=-5, seed=0)(np.ones((2, 7))))
-    assert np.all(y == -5)
-    y = np.asarray(kn.layers.TemporalDropout(rate=0.5, seed=0)(np.ones((8, 30, 4, 3), "float32")))
+    layer = kn.layers.TemporalDropout(rate=1.0, fill_value=-5, batched=True, seed=0)
+    assert np.all(np.asarray(layer(np.ones((2, 7)))) == -5)
+    layer = kn.layers.TemporalDropout(rate=0.5, batched=True, seed=0)
+    y = np.asarray(layer(np.ones((8, 30, 4, 3), "float32")))
     dropped = (y == 0).all(axis=(2, 3))
     assert np.all((y == 0).any(axis=(2, 3)) == dropped) and dropped.any()
-    with pytest.raises(ValueError, match=r"layer 'td': expected rank >= 2.*shape=\(7,\)"):
-        kn.layers.TemporalDropout(rate=0.5, name="td")(np.ones((7,), "float32"))
+    with pytest.raises(ValueError, match=r"layer 'td': a rank-2 input is either one example"):
+        kn.layers.TemporalDropout(rate=0.5, name="td")(np.ones((2, 7), "float32"))
+    with pytest.raises(ValueError, match=r"layer 'td': expected \(time,\), .*shape=\(\)"):
+        kn.layers.TemporalDropout(rate=0.5, name="td")(np.ones((), "float32"))
+    with pytest.raises(ValueError, match=r"'td': with batched=True, expected a batch.*\(7,\)"):
+        kn.layers.TemporalDropout(rate=0.5, batched=True, name="td")(np.ones((7,), "float32"))
     with pytest.raises(
         ValueError, match=r"^Invalid value for `rate`: expected a float in \[0, 1\]"
     ):
@@ -210,7 +221,7 @@ def test_temporal_dropout_forward_fill_repeats_the_last_kept_step(seed):
 
 def test_temporal_dropout_forward_fill_on_rank_4_integers_and_in_a_jit_compiled_function():
     x = np.arange(2 * 30, dtype="int32").reshape(2, 30, 1, 1) * np.ones((1, 1, 3, 2), "int32")
-    layer = kn.layers.TemporalDropout(rate=0.5, fill_mode="forward", seed=0)
+    layer = kn.layers.TemporalDropout(rate=0.5, fill_mode="forward", batched=True, seed=0)
     y = np.asarray(tf.function(lambda t: layer(t, training=True), jit_compile=True)(x))
     assert y.dtype == np.int32
     assert np.all(y == y[:, :, :1, :1]), "a step is copied whole"
@@ -225,7 +236,7 @@ def test_temporal_dropout_bad_fill_mode_and_dtype():
     with pytest.raises(TypeError, match=r"layer 'td': expected a float or integer tensor"):
         kn.layers.TemporalDropout(rate=0.5, name="td")(np.ones((2, 5, 3), bool))
     with pytest.raises(ValueError, match=r"`fill_value` of layer 'td': expected an integer"):
-        kn.layers.TemporalDropout(rate=0.5, fill_value=0.5, name="td")(np.ones((2, 5), "int32"))
+        kn.layers.TemporalDropout(rate=0.5, fill_value=0.5, name="td")(np.ones((2, 5, 1), "int32"))
 
 
 # -------------------------------------------------------------------------------- AddNoiseSNR
@@ -236,7 +247,7 @@ def test_add_noise_snr_hits_the_requested_snr_within_half_a_db(dtype, snr):
     amplitudes = np.array([0.01, 0.5, 1.0, 3.0], "float32")[:, None]
     x = amplitudes * np.sin(2 * np.pi * 440 * t)[None]
     x = keras.ops.convert_to_numpy(keras.ops.cast(x, dtype)).astype("float32")
-    layer = kn.layers.AddNoiseSNR(snr_db=snr, seed=0, dtype=dtype)
+    layer = kn.layers.AddNoiseSNR(snr_db=snr, batched=True, seed=0, dtype=dtype)
     y = layer(keras.ops.cast(x, dtype))
     assert y.dtype == dtype
     y = keras.ops.convert_to_numpy(keras.ops.cast(y, "float32"))
@@ -260,7 +271,9 @@ def test_add_noise_snr_silent_inputs_stay_finite_and_other_examples_get_noise():
     x = np.zeros((3, 1000), "float32")
     x[1] = np.sin(np.arange(1000, dtype="float32"))
     for dtype in ("float32", "float16"):
-        y = np.asarray(kn.layers.AddNoiseSNR(snr_db=10.0, seed=0, dtype=dtype)(x.astype(dtype)))
+        y = np.asarray(
+            kn.layers.AddNoiseSNR(snr_db=10.0, batched=True, seed=0, dtype=dtype)(x.astype(dtype))
+        )
         assert np.all(np.isfinite(y))
         np.testing.assert_array_equal(y[[0, 2]], 0.0)
         assert np.abs(y[1] - x[1]).max() > 0.01
@@ -268,7 +281,7 @@ def test_add_noise_snr_silent_inputs_stay_finite_and_other_examples_get_noise():
 
 def test_add_noise_snr_rate_is_the_probability_that_an_example_gets_noise():
     x = np.ones((2000, 50), "float32")
-    y = np.asarray(kn.layers.AddNoiseSNR(snr_db=10.0, rate=0.3, seed=0)(x))
+    y = np.asarray(kn.layers.AddNoiseSNR(snr_db=10.0, rate=0.3, batched=True, seed=0)(x))
     noisy = (y != x).any(axis=1)
     assert abs(noisy.mean() - 0.3) < 5 * np.sqrt(0.3 * 0.7 / 2000)
 
@@ -279,8 +292,8 @@ def test_add_noise_snr_bad_arguments_and_inputs():
     with pytest.raises(ValueError, match=r"^Invalid value for `snr_db`: expected a float finite"):
         kn.layers.AddNoiseSNR(snr_db=float("inf"))
     with pytest.raises(TypeError, match=r"layer 'snr': expected a float tensor.*dtype=int16"):
-        kn.layers.AddNoiseSNR(snr_db=10.0, name="snr")(np.ones((2, 10), "int16"))
-    with pytest.raises(ValueError, match=r"layer 'snr': expected rank 1 or 2 or 3.*\(1, 2, 3, 4\)"):
+        kn.layers.AddNoiseSNR(snr_db=10.0, name="snr")(np.ones((2, 10, 1), "int16"))
+    with pytest.raises(ValueError, match=r"layer 'snr': expected \(time,\), .*\(1, 2, 3, 4\)"):
         kn.layers.AddNoiseSNR(snr_db=10.0, name="snr")(np.ones((1, 2, 3, 4), "float32"))
 
 
@@ -290,7 +303,7 @@ def test_add_noise_snr_from_a_noise_bank_hits_the_snr_range(seed):
     rng = np.random.default_rng(seed)
     x = rng.normal(size=(300, 1600)).astype("float32") * rng.uniform(0.1, 3, (300, 1))
     bank = rng.uniform(-1, 1, (5, 4000)).astype("float32")
-    layer = kn.layers.AddNoiseSNR(snr_db=(0.0, 20.0), noise_bank=bank, seed=seed)
+    layer = kn.layers.AddNoiseSNR(snr_db=(0.0, 20.0), noise_bank=bank, batched=True, seed=seed)
     y = np.asarray(layer(x.astype("float32")))
     measured = _snr_db(x, y, axes=1)
     assert measured.min() > -0.5 and measured.max() < 20.5
@@ -316,7 +329,7 @@ def test_noise_bank_segments_are_windows_or_loops_of_one_clip():
 def test_noise_bank_clips_are_chosen_uniformly_per_example(seed):
     bank = np.array([[1.0] * 8, [-1.0] * 8], "float32")
     x = np.ones((4000, 8), "float32")
-    y = np.asarray(kn.layers.AddNoiseSNR(snr_db=0.0, noise_bank=bank, seed=seed)(x))
+    y = np.asarray(kn.layers.AddNoiseSNR(snr_db=0.0, noise_bank=bank, batched=True, seed=seed)(x))
     positive = (y - x)[:, 0] > 0
     assert np.allclose(np.abs(y - x), 1.0, atol=1e-5)  # 0 dB of +-1 noise on a signal of ones
     assert abs(positive.mean() - 0.5) < 5 * np.sqrt(0.25 / 4000)
@@ -344,7 +357,7 @@ def test_noise_bank_with_channels_and_silent_inputs_or_clips():
 def test_noise_bank_round_trips_through_a_keras_file(tmp_path):
     bank = np.random.default_rng(0).normal(size=(2, 64)).astype("float32")
     inputs = keras.Input((100,))
-    layer = kn.layers.AddNoiseSNR(snr_db=(5.0, 10.0), noise_bank=bank, seed=0)
+    layer = kn.layers.AddNoiseSNR(snr_db=(5.0, 10.0), noise_bank=bank, batched=True, seed=0)
     model = keras.Model(inputs, layer(inputs))
     model.save(tmp_path / "m.keras")
     loaded = keras.saving.load_model(tmp_path / "m.keras", safe_mode=True).layers[-1]
@@ -364,11 +377,13 @@ def test_noise_bank_bad_values_and_shapes():
     with pytest.raises(
         ValueError,
         match=r"`noise_bank` of layer 'snr': a bank of shape \(2, 8, 3\).*expects waveforms "
-        r"\(batch, time, 3\). Received: inputs of shape=\(4, 10, 2\)",
+        r"\(time, 3\) or \(batch, time, 3\). Received: inputs of shape=\(4, 10, 2\)",
     ):
         layer(np.ones((4, 10, 2), "float32"))
     with pytest.raises(ValueError, match=r"Received: inputs of shape=\(4, 10\)"):
-        kn.layers.AddNoiseSNR(snr_db=10.0, noise_bank=np.ones((2, 8, 3)))(np.ones((4, 10)))
+        kn.layers.AddNoiseSNR(snr_db=10.0, noise_bank=np.ones((2, 8, 3)), batched=True)(
+            np.ones((4, 10))
+        )
 
 
 # ------------------------------------------------------------------------------- SpeedPerturb
@@ -390,7 +405,7 @@ def _reference(x, factor):
 @pytest.mark.parametrize("factor", [0.9, 1.1, 0.5, 1.7])
 def test_speed_perturb_matches_linear_interpolation(factor):
     x = np.random.default_rng(1).normal(size=(3, 500)).astype("float32")
-    y = np.asarray(kn.layers.SpeedPerturb(factor_range=(factor, factor), seed=0)(x))
+    y = np.asarray(kn.layers.SpeedPerturb(factor_range=(factor, factor), batched=True, seed=0)(x))
     for row, out in zip(x, y, strict=True):
         np.testing.assert_allclose(out, _reference(row, factor), atol=1e-4)
 
@@ -427,6 +442,6 @@ def test_speed_perturb_bad_arguments_and_inputs():
     with pytest.raises(ValueError, match=r"^Invalid value for `factor_range`: expected a pair"):
         kn.layers.SpeedPerturb(factor_range=(1.2, 1.1))
     with pytest.raises(TypeError, match=r"layer 'sp': expected a float tensor.*dtype=int32"):
-        kn.layers.SpeedPerturb(name="sp")(np.ones((2, 10), "int32"))
-    with pytest.raises(ValueError, match=r"layer 'sp': expected rank 1 or 2 or 3.*\(2, 3, 4, 5\)"):
+        kn.layers.SpeedPerturb(name="sp")(np.ones((2, 10, 1), "int32"))
+    with pytest.raises(ValueError, match=r"layer 'sp': expected \(time,\), .*\(2, 3, 4, 5\)"):
         kn.layers.SpeedPerturb(name="sp")(np.ones((2, 3, 4, 5), "float32"))

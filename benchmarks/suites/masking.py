@@ -127,7 +127,7 @@ def _band_group(kind: str, shape, batches, max_width: int, num_masks: int = 2) -
     x = random_batch(shape)
     common = {"batches": batches, "items_per_batch": shape[0]}
     layer_cls = kn.layers.TimeMask if kind == "TimeMask" else kn.layers.FrequencyMask
-    layer = layer_cls(max_width, num_masks=num_masks, seed=0)
+    layer = layer_cls(max_width, num_masks=num_masks, batched=True, seed=0)
     axis = 0 if kind == "TimeMask" else 1
     subject, peer = f"kn.{kind}", "per-example tf.map_fn"
     return Group(

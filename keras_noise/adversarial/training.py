@@ -23,6 +23,7 @@ from keras_noise._validation import (
     invalid_type,
 )
 from keras_noise.adversarial import attacks
+from keras_noise.layers._strength import StrengthState
 from keras_noise.ops import random
 from keras_noise.ops.random import NoiseSeedGenerator
 
@@ -32,7 +33,7 @@ METHODS = ("fgsm", "pgd")
 
 
 @keras.saving.register_keras_serializable(package="keras_noise")
-class AdversarialModel(keras.Model):
+class AdversarialModel(StrengthState, keras.Model):
     """Trains `model` on a mix of clean and adversarial examples (FGSM or PGD).
 
     In each train step, ``round(ratio * batch_size)`` examples of the batch, chosen at random,
@@ -142,15 +143,10 @@ class AdversarialModel(keras.Model):
         self.clip = attacks.check_clip(clip)
         self.attack_loss = attack_loss
         self.seed = check_seed(seed)
-        self.seed_generator = NoiseSeedGenerator(self.seed, name=f"{self.name}_seed_generator")
-        self.strength = self.add_weight(
-            name="epsilon",
-            shape=(),
-            dtype="float32",
-            initializer=keras.initializers.Constant(check_float("epsilon", epsilon, low=0.0)),
-            trainable=False,
-            autocast=False,
+        self.seed_generator = NoiseSeedGenerator(
+            self.seed, name=f"{self.name}_seed_generator", owner=self.name
         )
+        self.make_strength("epsilon", check_float("epsilon", epsilon, low=0.0))
         if model.built:
             self.built = True
         if getattr(model, "compiled", False):
@@ -162,6 +158,15 @@ class AdversarialModel(keras.Model):
         self.compile_from_config(model.get_compile_config())
 
     # ------------------------------------------------------------------------------ strength
+    @property
+    def strength(self) -> keras.Variable:
+        """Epsilon, a strength variable: model state, not a weight (not in `get_weights()`)."""
+        return self.strength_variable("epsilon")
+
+    def inference_layer(self) -> keras.Model:
+        """The wrapped model: what serves at inference and what `export_noise_free` exports."""
+        return self.model
+
     def set_strength(self, value: float) -> None:
         """Validates and assigns epsilon; errors name the model and the value.
 

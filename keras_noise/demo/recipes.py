@@ -85,6 +85,21 @@ def cutout_mixup(seed: int) -> keras.Model:
     return compile_model(classifier(*network()), loss="categorical_crossentropy")
 
 
+def label_smoothing_pipeline(x: np.ndarray, y: np.ndarray, seed: int) -> tf.data.Dataset:
+    """Shuffled batches whose labels are smoothed: 10% of each label's mass spread uniformly."""
+    return (
+        tf.data.Dataset.from_tensor_slices((x, y))
+        .shuffle(len(x), seed=seed)
+        .batch(BATCH_SIZE)
+        .map(kn.layers.LabelSmoothing(epsilon=0.1, num_classes=NUM_CLASSES))
+    )
+
+
+def label_smoothing(seed: int) -> keras.Model:
+    """Label smoothing (epsilon 0.1): the network trained on smoothed labels."""
+    return compile_model(classifier(*network()), loss="categorical_crossentropy")
+
+
 def activation_dropconnect(seed: int) -> keras.Model:
     """Gaussian noise on hidden activations and DropConnect on the hidden dense layer."""
     return compile_model(
@@ -113,24 +128,17 @@ def fgsm_adversarial(seed: int) -> keras.Model:
     return compile_model(model)
 
 
-def recommended(seed: int) -> keras.Model:
-    """Input Jitter warmed up to 0.4 and FGSM (epsilon warmed up to 0.1) on half of each batch."""
-    inner = classifier(kn.layers.Jitter(stddev=0.0, value_range=(0, 1), seed=seed), *network())
-    model = kn.adversarial.AdversarialModel(inner, method="fgsm", epsilon=0.0, ratio=0.5, seed=seed)
+def recommended(seed: int, *, jitter: float, epsilon: float) -> keras.Model:
+    """Input Jitter and FGSM on half of each batch, strengths picked by kn.tuning.sweep.
+
+    The demo picks `jitter` (sigma) and `epsilon` per seed on a validation split of the training
+    examples (`keras_noise.demo.tuning_step`).
+    """
+    inner = classifier(kn.layers.Jitter(stddev=jitter, value_range=(0, 1), seed=seed), *network())
+    model = kn.adversarial.AdversarialModel(
+        inner, method="fgsm", epsilon=epsilon, ratio=0.5, seed=seed
+    )
     return compile_model(model)
-
-
-def recommended_schedule(epochs: int) -> list[keras.callbacks.Callback]:
-    """Both strengths ramp linearly from 0 over the first half of training, then hold."""
-    ramp = max(1, epochs // 2)
-    return [
-        kn.callbacks.NoiseScheduler(
-            {
-                kn.layers.Jitter: kn.schedules.Linear(0.0, 0.4, duration=ramp),
-                kn.adversarial.AdversarialModel: kn.schedules.Linear(0.0, 0.1, duration=ramp),
-            }
-        )
-    ]
 
 
 def no_callbacks(epochs: int) -> list[keras.callbacks.Callback]:
@@ -158,10 +166,11 @@ RECIPES: dict[str, Recipe] = {
         Recipe("baseline", baseline),
         Recipe("jitter", jitter),
         Recipe("cutout_mixup", cutout_mixup, cutout_mixup_pipeline),
+        Recipe("label_smoothing", label_smoothing, label_smoothing_pipeline),
         Recipe("activation_dropconnect", activation_dropconnect),
         Recipe("gradient_noise", gradient_noise),
         Recipe("fgsm_adversarial", fgsm_adversarial),
-        Recipe("recommended", recommended, callbacks=recommended_schedule),
+        Recipe("recommended", recommended),
     )
 }
 RECOMMENDED = "recommended"

@@ -5,7 +5,10 @@
 * **keras-noise components**: any layer with an ``inference_layer()`` method (every
   `keras_noise.layers.NoiseLayer`). It returns None when the layer is the identity at inference
   (it is removed) or the layer to use instead (a weight-noise wrapper returns its inner layer,
-  whose kernel is the clean one).
+  whose kernel is the clean one). A masking layer built with ``return_mask=True`` (TokenMask)
+  becomes `NothingSelected`, which returns the inputs and an all-False mask.
+* **`TimeDistributed` wrappers of noise**: removed with their noise, or re-wrapped around its
+  inference form.
 * **Keras' regularization layers**, random only in training: the identity at inference, removed.
 * **Dropout arguments** of other layers (``dropout=`` and ``recurrent_dropout=`` of LSTM, GRU,
   SimpleRNN, ConvLSTM, MultiHeadAttention, Attention..., at any depth of the layer's config):
@@ -97,6 +100,40 @@ def _without_dropout(config: dict) -> dict | None:
     return walked if changed else None
 
 
+@keras.saving.register_keras_serializable(package="keras_noise")
+class NothingSelected(keras.layers.Layer):
+    """The inference form of a masking layer built with ``return_mask=True``.
+
+    Such a layer returns ``(outputs, selected)``; at inference nothing is selected, so this
+    returns ``(inputs, all-False mask)``, keeping the model's two outputs wired.
+
+    Example:
+    >>> import numpy as np
+    >>> ids, selected = NothingSelected()(np.array([[3, 4]]))
+    >>> ids.numpy().tolist(), selected.numpy().tolist()
+    ([[3, 4]], [[False, False]])
+    """
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.supports_masking = True
+
+    def call(self, inputs):
+        return inputs, keras.ops.zeros_like(inputs, dtype="bool")
+
+    def compute_output_spec(self, inputs):
+        return (
+            keras.KerasTensor(inputs.shape, dtype=inputs.dtype),
+            keras.KerasTensor(inputs.shape, dtype="bool"),
+        )
+
+    def compute_mask(self, inputs, mask=None):
+        return mask, mask
+
+    def get_config(self) -> dict:
+        return super().get_config()
+
+
 def _keras_classes(names) -> tuple[type, ...]:
     return tuple(cls for cls in (getattr(keras.layers, name, None) for name in names) if cls)
 
@@ -128,7 +165,15 @@ def inference_form(layer: keras.layers.Layer) -> keras.layers.Layer | None:
     """
     hook = getattr(layer, "inference_layer", None)
     if callable(hook):
-        return hook()
+        form = hook()
+        if form is None and getattr(layer, "return_mask", False) is True:
+            return NothingSelected(dtype=layer.dtype_policy, name=layer.name)
+        return form
+    if isinstance(layer, keras.layers.TimeDistributed):
+        inner = inference_form(layer.layer)
+        if inner is layer.layer or inner is None:
+            return inner if inner is None else layer
+        return keras.layers.TimeDistributed(inner, name=layer.name)
     if isinstance(layer, _keras_classes(KERAS_NOISE_LAYER_NAMES)):
         return None
     if isinstance(layer, _keras_classes(["RandomCrop"])):

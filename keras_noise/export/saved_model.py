@@ -6,17 +6,18 @@ import dataclasses
 import os
 import shutil
 import uuid
+import warnings
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import keras
-import numpy as np
 import tensorflow as tf
 
+from keras_noise._keras_compat import is_functional, recorded_input_signature
 from keras_noise._validation import check_choice, invalid_type, invalid_value
-from keras_noise.export._keras_internals import is_functional, recorded_input_signature
 from keras_noise.export.strip import StripLog, is_rebuildable, strip_with_log, unwrap_model
-from keras_noise.export.tflite import convert_to_tflite, run_tflite
+from keras_noise.export.tflite import TFLiteOutcome, check_tflite_options, convert_and_check
 from keras_noise.export.verify import VerificationResult, run_checks
 
 TFLITE_FILE = "model.tflite"
@@ -37,7 +38,10 @@ class ExportReport:
         tflite_path: the TFLite flatbuffer, or None.
         tflite_max_abs_diff: the largest |TFLite - SavedModel| output difference, or None.
         keras_path: the `.keras` file of the stripped model, or None.
-        failures: every failed check (verification and TFLite); empty when all passed.
+        failures: every failed check of the SavedModel; empty when it passed (an export with
+            failures raises `NoiseFreeExportError` and leaves nothing at the target path).
+        tflite_error: why the requested TFLite part failed or is unchecked (also warned), or
+            None. It never prevents the SavedModel.
     """
 
     path: str
@@ -49,11 +53,12 @@ class ExportReport:
     tflite_max_abs_diff: float | None
     keras_path: str | None
     failures: tuple[str, ...]
+    tflite_error: str | None = None
 
     @property
     def ok(self) -> bool:
-        """Whether the export passed every check."""
-        return not self.failures
+        """Whether the SavedModel and every requested extra (TFLite) passed their checks."""
+        return not self.failures and self.tflite_error is None
 
     def summary(self) -> str:
         """A few lines for people: what was stripped, written and checked."""
@@ -65,7 +70,9 @@ class ExportReport:
             else f"  stripped: {stripped}",
             "  " + self.verification.summary().replace("\n", "\n  "),
         ]
-        if self.tflite_path is not None:
+        if self.tflite_error is not None:
+            lines.append(f"  TFLite FAILED: {self.tflite_error}")
+        elif self.tflite_path is not None:
             lines.append(
                 f"  TFLite: {self.tflite_path} (max |diff| vs SavedModel "
                 f"{self.tflite_max_abs_diff:.3g})"
@@ -77,10 +84,16 @@ class ExportReport:
 
 
 class NoiseFreeExportError(RuntimeError):
-    """An export that was written but failed verification; `error.report` says what failed."""
+    """An export that failed verification; nothing was left at the target path.
+
+    `error.report` says what failed.
+    """
 
     def __init__(self, report: ExportReport):
-        super().__init__(report.summary())
+        super().__init__(
+            f"{report.summary()}\nThe export failed its checks: nothing was written to "
+            f"{report.path}."
+        )
         self.report = report
 
 
@@ -178,15 +191,29 @@ def _trace(model: keras.Model, signature: list, traced: bool):
     return function
 
 
-def _write(model, function, staging: Path, *, tflite: bool, keras_file: bool) -> None:
+def _write(model, function, staging: Path, *, keras_file: bool) -> None:
     archive = keras.export.ExportArchive()
     archive.track(model)
     archive.add_endpoint("serve", function)
     archive.write_out(str(staging), verbose=False)
-    if tflite:
-        convert_to_tflite(staging, staging / TFLITE_FILE)
     if keras_file:
         model.save(staging / KERAS_FILE)
+
+
+def _move_into_place(staging: Path, target: Path) -> None:
+    """Renames `staging` to `target`; an existing `target` is restored if that fails."""
+    backup = None
+    if target.exists():
+        backup = target.parent / f".{target.name}.old-{uuid.uuid4().hex[:12]}"
+        target.rename(backup)
+    try:
+        staging.rename(target)
+    except BaseException:
+        if backup is not None:
+            backup.rename(target)
+        raise
+    if backup is not None:
+        shutil.rmtree(backup)
 
 
 def export_noise_free(
@@ -197,6 +224,7 @@ def export_noise_free(
     input_signature: Any = None,
     overwrite: bool = False,
     tflite: bool = False,
+    tflite_options: Mapping[str, Any] | None = None,
     keras_file: bool = False,
     inputs: Any = None,
     atol: float = 1e-5,
@@ -209,8 +237,11 @@ def export_noise_free(
     names and shapes with a dynamic batch dimension; optionally write a TFLite flatbuffer
     (``model.tflite``) and a ``.keras`` file of the stripped model (``model.keras``) into the same
     folder; then `verify_noise_free` against ``model(x, training=False)`` and, with `tflite`,
-    compare the TFLite interpreter's outputs with the SavedModel's. The folder is written under a
-    temporary name and moved into place when complete.
+    compare the TFLite interpreter's outputs with the SavedModel's. Everything is written and
+    checked in a temporary folder beside `path` and moved into place only when the SavedModel
+    passed: a failed export leaves nothing at `path` (and an overwritten SavedModel intact). A
+    TFLite failure never prevents the SavedModel: it is warned about and reported in
+    ``report.tflite_error``.
 
     Args:
         model: a built Keras model (Sequential, functional, or subclassed).
@@ -221,6 +252,9 @@ def export_noise_free(
             model's inputs with a dynamic batch dimension. Builds an unbuilt model.
         overwrite: whether to replace an existing SavedModel folder at `path`.
         tflite: whether to also write and check ``model.tflite``.
+        tflite_options: `tf.lite.TFLiteConverter` settings by attribute path, e.g.
+            ``{"target_spec.supported_ops": [tf.lite.OpsSet.TFLITE_BUILTINS,
+            tf.lite.OpsSet.SELECT_TF_OPS]}`` (see `convert_to_tflite`); requires `tflite`.
         keras_file: whether to also write ``model.keras`` (the stripped model).
         inputs: inputs for the checks (see `verify_noise_free`); default: made from the
             signature.
@@ -228,12 +262,14 @@ def export_noise_free(
         rtol: relative tolerance of those comparisons.
 
     Returns:
-        An `ExportReport` whose `ok` is True.
+        An `ExportReport`; its `ok` is False only when the TFLite part failed (a warning says
+        so too, and `report.tflite_error` why).
 
     Raises:
         ValueError: for a non-empty `path` without `overwrite`, an unbuilt model without
             `input_signature`, an unsupported `format`, or a model whose call cannot be traced.
-        NoiseFreeExportError: if the written SavedModel fails a check (`error.report`).
+        NoiseFreeExportError: if the SavedModel fails a check (`error.report`); nothing is
+            left at `path`.
 
     Example:
     >>> import keras, tempfile, keras_noise as kn
@@ -249,6 +285,9 @@ def export_noise_free(
     if not isinstance(model, keras.Model):
         raise invalid_type("model", "a keras.Model", model)
     check_choice("format", format, ("tf_saved_model",))
+    tflite_options = check_tflite_options(tflite_options)
+    if tflite_options and not tflite:
+        raise invalid_value("tflite_options", "None unless tflite=True", tflite_options)
     target = Path(path)
     _check_target(target, overwrite)
     if not model.built:
@@ -278,48 +317,44 @@ def export_noise_free(
     staging = target.parent / f".{target.name}.partial-{uuid.uuid4().hex[:12]}"
     staging.mkdir()  # Unlike tempfile.mkdtemp, keeps the umask's permissions.
     try:
-        _write(stripped, function, staging, tflite=tflite, keras_file=keras_file)
-        if target.exists():
-            shutil.rmtree(target)
-        staging.rename(target)
+        _write(stripped, function, staging, keras_file=keras_file)
+        run = run_checks(
+            staging, inputs=inputs, reference=model, signature=None, atol=atol, rtol=rtol,
+            batch_size=2,
+        )  # fmt: skip
+        failures = run.result.failures
+        lite = TFLiteOutcome(None, None, None)
+        if tflite and not failures:
+            lite = convert_and_check(
+                staging, TFLITE_FILE, run.feed, run.outputs or [], options=tflite_options,
+                atol=atol, rtol=rtol,
+            )  # fmt: skip
+        lite_path = None if lite.path is None else str(target / TFLITE_FILE)
+        report = ExportReport(
+            path=str(target),
+            removed=tuple(log.removed),
+            replaced=tuple(log.replaced),
+            traced=traced,
+            verification=dataclasses.replace(run.result, path=str(target)),
+            tflite_path=lite_path,
+            tflite_max_abs_diff=lite.max_abs_diff,
+            keras_path=str(target / KERAS_FILE) if keras_file else None,
+            failures=tuple(failures),
+            tflite_error=lite.error,
+        )
+        if failures:
+            raise NoiseFreeExportError(report)
+        _move_into_place(staging, target)
     finally:
         if staging.exists():
             shutil.rmtree(staging)
-
-    run = run_checks(
-        target, inputs=inputs, reference=model, signature=None, atol=atol, rtol=rtol, batch_size=2
-    )
-    failures = list(run.result.failures)
-    tflite_path, tflite_diff = None, None
-    if tflite:
-        tflite_path = str(target / TFLITE_FILE)
-        if run.outputs is not None:
-            lite = run_tflite(tflite_path, run.feed)
-            tflite_diff = 0.0
-            for name, expected in run.outputs:
-                got = lite.get(name)
-                if got is None or got.shape != expected.shape:
-                    failures.append(f"TFLite output '{name}' is missing or has another shape")
-                    continue
-                got64, want64 = got.astype("float64"), expected.astype("float64")
-                if got.size:
-                    tflite_diff = max(tflite_diff, float(np.max(np.abs(got64 - want64))))
-                if not np.allclose(got64, want64, atol=atol, rtol=rtol):
-                    failures.append(
-                        f"TFLite output '{name}' differs from the SavedModel's: max |diff| "
-                        f"{tflite_diff:.3g} > atol={atol:g} + rtol={rtol:g} * |SavedModel|"
-                    )
-    report = ExportReport(
-        path=str(target),
-        removed=tuple(log.removed),
-        replaced=tuple(log.replaced),
-        traced=traced,
-        verification=run.result,
-        tflite_path=tflite_path,
-        tflite_max_abs_diff=tflite_diff,
-        keras_path=str(target / KERAS_FILE) if keras_file else None,
-        failures=tuple(failures),
-    )
-    if failures:
-        raise NoiseFreeExportError(report)
+    if report.tflite_error is not None:
+        warnings.warn(
+            f"export_noise_free: the SavedModel at {target} was written and verified, but the "
+            f"TFLite part failed: {report.tflite_error}. Converter settings pass through "
+            "tflite_options=, e.g. {'target_spec.supported_ops': [tf.lite.OpsSet."
+            "TFLITE_BUILTINS, tf.lite.OpsSet.SELECT_TF_OPS]} for string or other TF ops.",
+            UserWarning,
+            stacklevel=2,
+        )
     return report

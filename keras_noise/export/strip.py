@@ -10,11 +10,13 @@ that cannot be re-created from its config is reused as it is (its weights are th
 
 from __future__ import annotations
 
+import tempfile
+
 import keras
 
+from keras_noise._keras_compat import is_functional, layer_tree
 from keras_noise._validation import invalid_type, invalid_value
-from keras_noise.export._keras_internals import is_functional, layer_tree
-from keras_noise.export.noise_layers import inference_form
+from keras_noise.export.noise_layers import inference_form, is_noise_layer
 
 _REMOVED = object()  # What a removed layer maps to inside a functional rebuild.
 
@@ -58,6 +60,8 @@ class _Stripper:
             return self.sequential(layer)
         if is_functional(layer):
             return self.functional(layer)
+        if isinstance(layer, keras.layers.TimeDistributed):
+            return self.time_distributed(layer)
         form = inference_form(layer)
         if form is None:
             self.log.removed.append(_describe(layer))
@@ -67,7 +71,8 @@ class _Stripper:
             into = "itself with dropout rates 0" if same_class else _describe(form)
             self.log.replaced.append(f"{_describe(layer)} -> {into}")
             if not form.built:  # A new layer configured for inference: the original's weights.
-                self.clones.append((layer, form))
+                if layer.weights:  # (strengths are not weights: NothingSelected takes none)
+                    self.clones.append((layer, form))
                 return form
             return self.convert(form)  # An existing layer (a wrapper's inner one): cloned.
         pipeline = getattr(keras.layers, "Pipeline", None)
@@ -75,6 +80,19 @@ class _Stripper:
             kept = [c for c in (self.convert(sub) for sub in layer.layers) if c is not None]
             return pipeline(kept, name=layer.name) if kept else None
         return self.clone(layer)
+
+    def time_distributed(self, layer: keras.layers.TimeDistributed) -> keras.layers.Layer | None:
+        """The wrapper around its layer's noise-free form; removed with a removed layer."""
+        inner = self.convert(layer.layer)
+        if inner is None:
+            self.log.removed.append(f"{layer.name} (TimeDistributed({type(layer.layer).__name__}))")
+            return None
+        if is_noise_layer(layer.layer):
+            self.log.replaced.append(
+                f"{layer.name} (TimeDistributed({type(layer.layer).__name__})) -> "
+                f"{layer.name} (TimeDistributed({type(inner).__name__}))"
+            )
+        return keras.layers.TimeDistributed(inner, name=layer.name)
 
     def clone(self, layer: keras.layers.Layer) -> keras.layers.Layer:
         try:
@@ -89,7 +107,9 @@ class _Stripper:
         """Copies every clone's state from its original, the way Keras loads saved weights.
 
         `save_own_variables` / `load_own_variables` per (sub)layer, so that layers with
-        post-load logic (Normalization's `finalize_state`, quantized kernels...) end up right.
+        post-load logic (Normalization's `finalize_state`, quantized kernels...) end up right,
+        then `save_assets` / `load_assets` for layers that keep state in files (the adapted
+        vocabulary of TextVectorization and the lookup layers, which initializes their tables).
         """
         for original, clone in self.clones:
             pairs = zip(layer_tree(original), layer_tree(clone), strict=False)
@@ -98,6 +118,7 @@ class _Stripper:
                     store: dict = {}
                     source.save_own_variables(store)
                     target.load_own_variables(store)
+                    _copy_assets(source, target)
             except Exception as error:
                 raise RuntimeError(
                     f"strip_noise could not copy the weights of layer {_describe(original)} "
@@ -129,6 +150,16 @@ class _Stripper:
             view, clone_function=clone_function, call_function=call_function
         )
         return _keep_frozen(rebuilt, model)
+
+
+def _copy_assets(source: keras.layers.Layer, target: keras.layers.Layer) -> None:
+    """Copies the file-backed state of `source` into `target`, as a `.keras` reload would."""
+    save, load = getattr(source, "save_assets", None), getattr(target, "load_assets", None)
+    if not (callable(save) and callable(load)):
+        return
+    with tempfile.TemporaryDirectory() as folder:
+        save(folder)
+        load(folder)
 
 
 def _keep_frozen(rebuilt: keras.Model, model: keras.Model) -> keras.Model:

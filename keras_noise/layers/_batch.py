@@ -20,55 +20,16 @@ so the loss shows it rather than training on a zero row.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
 
 import keras
 import numpy as np
 import tensorflow as tf
 
+from keras_noise._keras_compat import disable_input_conversion
 from keras_noise._validation import check_int, invalid_value
-from keras_noise.layers._structure import (
-    FEATURE_KEYS,
-    LABEL_KEYS,
-    SAMPLE_WEIGHT_KEYS,
-    parse_element,
-)
+from keras_noise.layers._structure import keys_for, parse_element
 from keras_noise.layers.base import NoiseLayer
 from keras_noise.ops import mixing
-
-KEY_ROLES = ("features", "labels", "sample_weight")
-_PARSE_ARGUMENTS = {
-    "features": "feature_keys",
-    "labels": "label_keys",
-    "sample_weight": "sample_weight_keys",
-}
-_DEFAULT_KEYS = {
-    "features": FEATURE_KEYS,
-    "labels": LABEL_KEYS,
-    "sample_weight": SAMPLE_WEIGHT_KEYS,
-}
-
-
-def check_key_map(value: Any) -> dict[str, str] | None:
-    """Returns a copy of `key_map` after checking it maps roles to dict keys.
-
-    Example:
-    >>> check_key_map({"features": "image", "labels": "label"})
-    {'features': 'image', 'labels': 'label'}
-    >>> check_key_map({"image": "x"})
-    Traceback (most recent call last):
-    ...
-    ValueError: Invalid value for `key_map`: expected None or a dict ... key_map={'image': 'x'}
-    """
-    if value is None:
-        return None
-    expected = "None or a dict from 'features', 'labels' and/or 'sample_weight' to string keys"
-    if not isinstance(value, Mapping) or not value:
-        raise invalid_value("key_map", expected, value)
-    for role, key in value.items():
-        if role not in KEY_ROLES or not isinstance(key, str):
-            raise invalid_value("key_map", expected, value)
-    return dict(value)
 
 
 def _shape_error(layer_name: str, expected: str, received: str) -> ValueError:
@@ -116,20 +77,28 @@ class BatchNoiseLayer(NoiseLayer):
         seed: int | None = None,
         **kwargs,
     ):
-        super().__init__(strength, seed=seed, **kwargs)
+        super().__init__(strength, seed=seed, key_map=key_map, **kwargs)
         self.num_classes = (
             None if num_classes is None else check_int("num_classes", num_classes, low=2)
         )
-        self.key_map = check_key_map(key_map)
         # `__call__` converts the parts itself: Keras would autocast labels to float16 too.
-        self._convert_input_args = False
+        disable_input_conversion(self)
 
     # ------------------------------------------------------------------------------ calling
     def __call__(self, *args, **kwargs):
         if len(args) == 3 and args[2] is None:  # a functional model replaying (x, y, None)
             args = args[:2]
-        keys = {_PARSE_ARGUMENTS[role]: self._keys(role) for role in KEY_ROLES}
-        element = parse_element(args, layer_name=self.name, **keys)
+        parts = args[0] if len(args) == 1 and isinstance(args[0], tuple) else args
+        if len(parts) > 1 and isinstance(parts[0], Mapping) and len(parts[0]) > 1:
+            if not self.needs_labels:  # labels only: the model inputs pass through
+                return (parts[0], self(parts[1], **kwargs), *parts[2:])
+            raise ValueError(
+                f"Layer '{self.name}' mixes whole examples, but the features are a dict of "
+                f"{len(parts[0])} model inputs, and mixing one of them only would "
+                "pair the labels with unmixed inputs. Apply it to elements with one input "
+                "((x, y), or a dict with one features key), e.g. before splitting the inputs."
+            )
+        element = parse_element(args, layer_name=self.name, key_map=self.key_map)
         layer_call = super(NoiseLayer, self).__call__
         if not element.structured:
             if self.needs_labels:
@@ -145,18 +114,14 @@ class BatchNoiseLayer(NoiseLayer):
             found = f"keys: {sorted(dicts[0])}" if dicts else "labels=None"
             raise ValueError(
                 f"Layer '{self.name}' received an element without labels: expected a labels "
-                f"entry (dict keys: one of {list(self._keys('labels'))}). Received {found}"
+                f"entry (dict keys: one of {list(keys_for(self.key_map, 'labels'))}, or name "
+                f"yours with key_map={{'labels': '<key>'}}). Received {found}"
             )
         features = self.dtype_policy.convert_input(
             element.features, self.autocast, self.input_dtype
         )
         parts = (features, _as_tensor(element.labels), _as_tensor(element.sample_weight))
         return element.rebuild(*layer_call(*parts, **kwargs))
-
-    def _keys(self, role: str) -> tuple[str, ...]:
-        if self.key_map and role in self.key_map:
-            return (self.key_map[role],)
-        return _DEFAULT_KEYS[role]
 
     def call(self, inputs, labels=None, sample_weight=None, training=None):
         """Applies the layer when training (see `keras_noise.layers.base`), else the identity."""
@@ -231,7 +196,16 @@ class BatchNoiseLayer(NoiseLayer):
                 f"probabilities. Received: labels of dtype {dtype.name}"
             )
         if batched and rank is not None and rank <= 1:
-            raise self._unbatched_error(f"labels of shape {shape} (a single example's labels)")
+            raise _shape_error(
+                self.name,
+                f"a batch of labels: one-hot or soft float labels (batch, classes), or integer "
+                f"class ids (batch,) with num_classes ({type(self).__name__} mixes the examples "
+                "of a batch). Float labels of one axis are either one example's (batch the "
+                "dataset first, e.g. ds.batch(32).map(layer)) or a batch of float class ids "
+                "(cast them to integers, e.g. ds.map(lambda x, y: (x, tf.cast(y, tf.int32))), "
+                "and pass num_classes)",
+                f"float labels of shape {shape}",
+            )
         if rank == 0:
             raise _shape_error(
                 self.name, "float labels with the classes on the last axis", "labels of shape ()"
@@ -311,7 +285,7 @@ class BatchNoiseLayer(NoiseLayer):
         return probabilities
 
     def get_config(self) -> dict:
-        return {**super().get_config(), "num_classes": self.num_classes, "key_map": self.key_map}
+        return {**super().get_config(), "num_classes": self.num_classes}
 
 
 def _is_float(dtype) -> bool:

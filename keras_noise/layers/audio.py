@@ -1,8 +1,9 @@
 """Waveform noise: AddNoiseSNR (white or recorded noise at an SNR) and SpeedPerturb (resampling).
 
-Inputs are float waveforms: one `(time,)`, or a batch `(batch, time)` or
-`(batch, time, channels)`; a single example with channels must be batched first. Every example
-gets its own SNR or speed factor, drawn in one vectorized op. In both layers `layer.strength` is
+Layouts: one float waveform `(time,)` or `(time, channels)`, or a batch of them with a leading
+batch axis. A rank-2 input is either one multi-channel example or a batch of mono waveforms: say
+which with ``batched=`` (see `keras_noise.layers._layout`). Every example gets its own SNR or
+speed factor, drawn in one vectorized op, shared by its channels. In both layers `layer.strength` is
 `rate`: the probability that an example is perturbed.
 """
 
@@ -14,12 +15,11 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from keras_noise._validation import check_float, check_range, check_rank, invalid_value
+from keras_noise._validation import check_float, check_range, invalid_value
 from keras_noise.layers._dtypes import check_float_input
+from keras_noise.layers._layout import check_batched, is_batched
 from keras_noise.layers.base import NoiseLayer
 from keras_noise.ops import masking, random
-
-_WAVEFORMS = "a waveform (time,), or a batch (batch, time) or (batch, time, channels)"
 
 
 class _WaveformLayer(NoiseLayer):
@@ -28,14 +28,22 @@ class _WaveformLayer(NoiseLayer):
     strength_name = "rate"
     strength_bounds = {"low": 0.0, "high": 1.0}
     is_preprocessing = True
+    example_layouts = {1: "(time,)", 2: "(time, channels)"}
+
+    def __init__(self, rate: float, *, batched: bool | None = None, seed=None, **kwargs):
+        super().__init__(rate, seed=seed, **kwargs)
+        self.batched = check_batched(batched)
 
     def build(self, input_shape):
-        check_rank(self.name, input_shape, (1, 2, 3), _WAVEFORMS)
+        self._is_batch(input_shape)
         super().build(input_shape)
+
+    def _is_batch(self, shape) -> bool:
+        return is_batched(self.name, shape, self.batched, self.example_layouts)
 
     def apply_noise(self, inputs):
         check_float_input(self.name, inputs)
-        single = len(inputs.shape) == 1
+        single = not self._is_batch(inputs.shape)
         outputs = self.perturb(inputs[None] if single else inputs)
         return outputs[0] if single else outputs
 
@@ -75,12 +83,16 @@ class AddNoiseSNR(_WaveformLayer):
         noise_bank: None for white Gaussian noise, or an array of finite noise clips of shape
             `(num_clips, clip_length)` or `(num_clips, clip_length, channels)`.
         rate: the probability that an example receives noise, in [0, 1].
+        batched: None to read the layout from the rank (rank 1: one mono waveform, rank 3: a
+            batch with channels; rank 2 is then an error), True for a batch
+            `(batch, time[, channels])`, False for one example `(time[, channels])`.
         seed: an int >= 0 for reproducible noise, or None.
-        **kwargs: base layer arguments (`name`, `dtype`, ...).
+        **kwargs: base layer arguments (`name`, `dtype`, ...) and `key_map` (dict elements: which
+            keys hold the features and labels, see `keras_noise.layers.base.NoiseLayer`).
 
     Call arguments:
-        inputs: float waveforms `(time,)`, `(batch, time)` or `(batch, time, channels)`, or a
-            `tf.data` element holding them.
+        inputs: one float waveform `(time,)` or `(time, channels)`, or a batch of them (see
+            `batched`), or a `tf.data` element holding them.
         training: see the training rule in `keras_noise.layers.base`.
 
     Returns:
@@ -89,11 +101,12 @@ class AddNoiseSNR(_WaveformLayer):
     Example:
     >>> import numpy as np, keras_noise as kn
     >>> x = np.sin(np.linspace(0, 200, 16000, dtype="float32"))[None]
-    >>> y = np.asarray(kn.layers.AddNoiseSNR(snr_db=20.0, seed=0)(x))
+    >>> y = np.asarray(kn.layers.AddNoiseSNR(snr_db=20.0, batched=True, seed=0)(x))
     >>> round(float(10 * np.log10((x**2).mean() / ((y - x)**2).mean())), 1)
     20.0
     >>> hum = np.sin(np.linspace(0, 50, 4000, dtype="float32"))[None]  # one noise clip
-    >>> y = np.asarray(kn.layers.AddNoiseSNR(snr_db=(5.0, 5.0), noise_bank=hum, seed=0)(x))
+    >>> snr = kn.layers.AddNoiseSNR(snr_db=(5.0, 5.0), noise_bank=hum, batched=True, seed=0)
+    >>> y = np.asarray(snr(x))
     >>> round(float(10 * np.log10((x**2).mean() / ((y - x)**2).mean())), 1)
     5.0
 
@@ -108,10 +121,11 @@ class AddNoiseSNR(_WaveformLayer):
         *,
         noise_bank=None,
         rate: float = 1.0,
+        batched: bool | None = None,
         seed: int | None = None,
         **kwargs,
     ):
-        super().__init__(rate, seed=seed, **kwargs)
+        super().__init__(rate, batched=batched, seed=seed, **kwargs)
         if isinstance(snr_db, Sequence) and not isinstance(snr_db, (str, bytes)):
             self.snr_db = check_range("snr_db", snr_db)
         else:
@@ -135,12 +149,13 @@ class AddNoiseSNR(_WaveformLayer):
         super().build(input_shape)
         if self.noise_bank is not None and self.noise_bank.ndim == 3:
             channels = self.noise_bank.shape[2]
-            if len(input_shape) != 3 or input_shape[2] not in (None, channels):
+            example_rank = len(input_shape) - int(self._is_batch(input_shape))
+            if example_rank != 2 or input_shape[-1] not in (None, channels):
                 raise ValueError(
                     f"Invalid value for `noise_bank` of layer '{self.name}': a bank of shape "
                     f"{self.noise_bank.shape} (num_clips, clip_length, channels) expects "
-                    f"waveforms (batch, time, {channels}). Received: inputs of "
-                    f"shape={tuple(input_shape)}"
+                    f"waveforms (time, {channels}) or (batch, time, {channels}). Received: "
+                    f"inputs of shape={tuple(input_shape)}"
                 )
 
     def perturb(self, batch):
@@ -159,7 +174,12 @@ class AddNoiseSNR(_WaveformLayer):
 
     def get_config(self) -> dict:
         bank = None if self.noise_bank is None else self.noise_bank.tolist()
-        return {**super().get_config(), "snr_db": self.snr_db, "noise_bank": bank}
+        return {
+            **super().get_config(),
+            "snr_db": self.snr_db,
+            "noise_bank": bank,
+            "batched": self.batched,
+        }
 
 
 def _check_noise_bank(value) -> np.ndarray:
@@ -198,12 +218,16 @@ class SpeedPerturb(_WaveformLayer):
     Args:
         factor_range: `(low, high)` with `0 < low <= high`, the range of speed factors.
         rate: the probability that an example is resampled, in [0, 1].
+        batched: None to read the layout from the rank (rank 1: one mono waveform, rank 3: a
+            batch with channels; rank 2 is then an error), True for a batch
+            `(batch, time[, channels])`, False for one example `(time[, channels])`.
         seed: an int >= 0 for reproducible noise, or None.
-        **kwargs: base layer arguments (`name`, `dtype`, ...).
+        **kwargs: base layer arguments (`name`, `dtype`, ...) and `key_map` (dict elements: which
+            keys hold the features and labels, see `keras_noise.layers.base.NoiseLayer`).
 
     Call arguments:
-        inputs: float waveforms `(time,)`, `(batch, time)` or `(batch, time, channels)`, or a
-            `tf.data` element holding them.
+        inputs: one float waveform `(time,)` or `(time, channels)`, or a batch of them (see
+            `batched`), or a `tf.data` element holding them.
         training: see the training rule in `keras_noise.layers.base`.
 
     Returns:
@@ -224,10 +248,11 @@ class SpeedPerturb(_WaveformLayer):
         *,
         factor_range: Sequence[float] = (0.9, 1.1),
         rate: float = 1.0,
+        batched: bool | None = None,
         seed: int | None = None,
         **kwargs,
     ):
-        super().__init__(rate, seed=seed, **kwargs)
+        super().__init__(rate, batched=batched, seed=seed, **kwargs)
         low, high = check_range("factor_range", factor_range)
         if low <= 0.0:
             raise invalid_value(
@@ -245,4 +270,8 @@ class SpeedPerturb(_WaveformLayer):
         return masking.resample_linear(batch, factors)
 
     def get_config(self) -> dict:
-        return {**super().get_config(), "factor_range": self.factor_range}
+        return {
+            **super().get_config(),
+            "factor_range": self.factor_range,
+            "batched": self.batched,
+        }

@@ -1,21 +1,26 @@
 """The base of every keras-noise layer: the training rule, the strength variable and the seed.
 
-The training rule, stated once for the whole package:
-
-* ``training=True`` (as `fit` passes it): the noise is applied.
-* ``training=False`` (as `predict`, `evaluate` and exported `serve()` functions pass it): the
-  layer is the identity, and no random op is executed.
-* ``training=None`` (nobody said): a layer *inside* a model is the identity, as Keras' own
-  layers are at inference. A **preprocessing layer** (`is_preprocessing = True`: Jitter, masks,
-  Cutout, Mixup...) called *outside* any model, as in ``ds.map(layer)`` or a direct call, applies
-  its noise: that is what a data pipeline means. In-model layers (activation or weight noise) are
-  the identity on `None` everywhere.
+The training rule, stated once for the whole package: ``training=True`` (as `fit` passes it)
+applies the noise; ``training=False`` (`predict`, `evaluate`, ``model(x, training=False)``) is the
+identity. With ``training=None``, in-model layers (ActivationNoise, WeightNoise, DropConnect,
+DropPath, MCDropout) are the identity, and a *preprocessing* layer (`is_preprocessing`: Jitter,
+masks, Cutout, Mixup...) applies its noise when the outermost layer call is a data pipeline: the
+layer itself, or a container (Sequential, Pipeline, functional model, custom layer,
+TimeDistributed, nested) holding no trainable weight, as in ``ds.map(aug)`` or ``aug(x)``. A
+container with trainable weights (Dense, Conv, BatchNormalization..., frozen or not, or not yet
+built) is a model, and ``model(x)`` is inference, as in Keras. ``model.export()`` calls the model
+with ``training=None``: a classifier's export is noise-free, an export of a bare augmentation
+block adds noise, and inside a model Keras' own `keras.layers.Pipeline` turns ``None`` into
+``True`` (use `keras.Sequential` there); `keras_noise.export.export_noise_free` strips the noise
+in every case.
 
 Every layer holds its primary strength in ``layer.strength``, a non-trainable float32 Keras
 variable read with ops in `call`. Assigning it (``layer.strength.assign(0.3)`` or, validated,
 ``layer.set_strength(0.3)``) takes effect at the next step of an already traced or XLA-compiled
 function and of an already built `tf.data` iterator, without retracing. Other schedulable strengths
-are variables made with `add_strength`.
+are variables made with `add_strength`. Strengths are layer state, not weights: they are in
+`layer.variables` and saved files, but not in `layer.weights` or `get_weights()` (see
+`keras_noise.layers._strength`).
 
 Every layer owns a `NoiseSeedGenerator` (created also at strength 0); ``seed=`` makes the noise
 reproducible, and draws are unique per call even under parallel `tf.data` maps.
@@ -23,19 +28,27 @@ reproducible, and draws are unique per call even under parallel `tf.data` maps.
 
 from __future__ import annotations
 
+import math
+from collections.abc import Mapping
 from typing import Any
 
 import keras
 import tensorflow as tf
 
-from keras_noise._keras_compat import is_outermost_call
-from keras_noise._validation import check_float, check_range, check_seed
+from keras_noise._keras_compat import (
+    call_context_entry_layer,
+    created_trainable_variables,
+    is_keras_data_layer,
+    layer_tree,
+)
+from keras_noise._validation import check_float, check_range, check_seed, invalid_value
 from keras_noise.layers._sampling_mode import active_samples
-from keras_noise.layers._structure import parse_element
+from keras_noise.layers._strength import StrengthState
+from keras_noise.layers._structure import check_key_map, parse_element
 from keras_noise.ops.random import NoiseSeedGenerator
 
 
-class NoiseLayer(keras.layers.Layer):
+class NoiseLayer(StrengthState, keras.layers.Layer):
     """Base class of keras-noise layers; subclasses implement `apply_noise`.
 
     Subclasses set the class attributes below, pass their strength to `__init__`, and implement
@@ -54,6 +67,10 @@ class NoiseLayer(keras.layers.Layer):
     Args:
         strength: the initial value of `layer.strength`.
         seed: an int >= 0 for reproducible noise, or None.
+        key_map: preprocessing layers only: for dict elements, a dict from "features", "labels"
+            and/or "sample_weight" to the keys that hold them, e.g. ``{"features": "image"}``;
+            roles left out are looked up among the usual keys ("images", "image", "inputs"... /
+            "labels", "label", "y" / "sample_weight"); see `keras_noise.layers._structure`.
         **kwargs: base `keras.layers.Layer` arguments (`name`, `dtype`, ...).
     """
 
@@ -62,16 +79,30 @@ class NoiseLayer(keras.layers.Layer):
     is_preprocessing: bool = False
     mc_sampling: bool = False
 
-    def __init__(self, strength: float, *, seed: int | None = None, **kwargs):
+    def __init__(
+        self,
+        strength: float,
+        *,
+        seed: int | None = None,
+        key_map: Mapping[str, str] | None = None,
+        **kwargs,
+    ):
         super().__init__(**kwargs)
+        self.key_map = self._check_key_map(key_map)
         self.supports_masking = True
         self.seed = check_seed(seed)
-        self.seed_generator = NoiseSeedGenerator(self.seed, name=f"{self.name}_seed_generator")
-        self.strength = self.add_strength(self.strength_name, strength, **self.strength_bounds)
+        self.seed_generator = NoiseSeedGenerator(
+            self.seed, name=f"{self.name}_seed_generator", owner=self.name
+        )
+        self.add_strength(self.strength_name, strength, **self.strength_bounds)
 
     # ----------------------------------------------------------------------------- strengths
     def add_strength(self, name: str, value: float, **bounds) -> keras.Variable:
-        """Validates `value` and returns it as a non-trainable float32 scalar variable.
+        """Validates `value` and returns it as a non-trainable float32 scalar strength variable.
+
+        The variable is layer state, not a weight (see the module docstring). Do not assign it
+        to an attribute (Keras would then track it as a weight): read it back with
+        `self.strength_variable(name)`.
 
         Args:
             name: the constructor argument's name, used for the variable and in errors.
@@ -81,15 +112,12 @@ class NoiseLayer(keras.layers.Layer):
         Returns:
             The variable; read it in `call` with `self.read_strength(variable, dtype)`.
         """
-        value = check_float(name, value, **bounds)
-        return self.add_weight(
-            name=name,
-            shape=(),
-            dtype="float32",
-            initializer=keras.initializers.Constant(value),
-            trainable=False,
-            autocast=False,
-        )
+        return self.make_strength(name, check_float(name, value, **bounds))
+
+    @property
+    def strength(self) -> keras.Variable:
+        """The primary strength variable (its meaning is the layer's `strength_name`)."""
+        return self.strength_variable(self.strength_name)
 
     def set_strength(self, value: float) -> None:
         """Validates and assigns the primary strength; errors name the layer and the value.
@@ -115,10 +143,25 @@ class NoiseLayer(keras.layers.Layer):
 
     # ------------------------------------------------------------------------------ calling
     def __call__(self, *args, **kwargs):
-        if len(args) == 1 and not isinstance(args[0], (tuple, dict)):
+        # Only data-pipeline layers take tf.data elements; in-model layers and wrappers (and a
+        # positional `training`, as in `layer(x, True)`) get Keras' own `__call__`.
+        if (
+            not self.is_preprocessing
+            or (len(args) == 1 and not isinstance(args[0], (tuple, dict)))
+            or (len(args) == 2 and isinstance(args[1], bool))
+        ):
             return super().__call__(*args, **kwargs)
-        element = parse_element(args, layer_name=self.name)
+        element = parse_element(args, layer_name=self.name, key_map=self.key_map)
         return element.rebuild(super().__call__(element.features, **kwargs))
+
+    def _check_key_map(self, key_map) -> dict[str, str] | None:
+        if key_map is not None and not self.is_preprocessing:
+            raise invalid_value(
+                "key_map",
+                f"None: {type(self).__name__} is an in-model layer and takes no tf.data elements",
+                key_map,
+            )
+        return check_key_map(key_map)
 
     def call(self, inputs, training=None):
         """Applies the noise when training (see the module docstring), else returns `inputs`."""
@@ -131,7 +174,7 @@ class NoiseLayer(keras.layers.Layer):
         if self.mc_sampling and active_samples() is not None:
             return True
         if training is None:
-            return self.is_preprocessing and is_outermost_call(self)
+            return self.is_preprocessing and is_data_pipeline_call(self)
         return bool(training)
 
     def apply_noise(self, inputs):
@@ -159,7 +202,32 @@ class NoiseLayer(keras.layers.Layer):
                 "seed": self.seed,
             }
         )
+        if self.is_preprocessing:
+            config["key_map"] = self.key_map
         return config
+
+
+def is_data_pipeline_call(layer: keras.layers.Layer) -> bool:
+    """Whether the running call of `layer` is a data-pipeline call (see the module docstring).
+
+    It is when the outermost layer call is `layer` itself, or a container holding no model: no
+    layer in it created a trainable variable (freezing does not count), and every layer in it
+    that is not built yet is a preprocessing layer (an unbuilt Dense in a subclassed model, built
+    after the noise layer runs, makes it a model). Computed afresh at every call (eager calls, and
+    once per trace in graphs), so nothing cached can go stale.
+    """
+    entry = call_context_entry_layer()
+    if entry is None or entry is layer:
+        return True
+    return not any(_is_model_part(sublayer) for sublayer in layer_tree(entry))
+
+
+def _is_model_part(layer: keras.layers.Layer) -> bool:
+    if created_trainable_variables(layer):
+        return True
+    if layer.built or isinstance(layer, NoiseLayer) or is_keras_data_layer(layer):
+        return False
+    return not layer_tree(layer)[1:]  # an unbuilt leaf; a container is judged by its leaves
 
 
 class ValueRangeMixin:
@@ -168,7 +236,8 @@ class ValueRangeMixin:
     Layers that change values (Jitter, SaltAndPepper, ...) take ``value_range=(low, high)``:
 
     * float inputs: the noisy output is clipped to the range when one is given;
-    * integer inputs (e.g. uint8 images): a value range is required; the noise is computed in
+    * integer inputs (e.g. uint8 images): a value range holding at least three integers is
+      required (`(0, 1)` would binarise uint8 images: an error); the noise is computed in
       float32, rounded to the nearest integer, clipped to the range and cast back to the input
       dtype: integer in, integer out, never silently truncated;
     * other dtypes (bool, string): a TypeError.
@@ -195,6 +264,16 @@ class ValueRangeMixin:
                     f"Invalid value for `value_range` of layer '{self.name}': integer inputs "
                     f"({dtype.name}) need a declared value range, e.g. value_range=(0, 255). "
                     "Received: value_range=None"
+                )
+            low, high = value_range
+            if math.floor(high) - math.ceil(low) < 2:
+                raise ValueError(
+                    f"Invalid value for `value_range` of layer '{self.name}': integer inputs "
+                    f"({dtype.name}) are rounded and clipped to the range, and "
+                    f"{tuple(value_range)} holds at most two integers, which would binarise "
+                    "them: declare the range of the data, e.g. value_range=(0, 255) for uint8 "
+                    "images, or convert them to floats first (e.g. x / 255 with "
+                    f"value_range=(0, 1)). Received: value_range={tuple(value_range)}"
                 )
             outputs = tf.round(noise_fn(tf.cast(inputs, tf.float32)))
             outputs = tf.clip_by_value(outputs, value_range[0], value_range[1])

@@ -29,7 +29,8 @@ class Jitter(ValueRangeMixin, NoiseLayer):
         value_range: optional `(low, high)`; outputs are clipped to it. Required for integer
             inputs, which are rounded, clipped and returned in their dtype.
         seed: an int >= 0 for reproducible noise, or None.
-        **kwargs: base layer arguments (`name`, `dtype`, ...).
+        **kwargs: base layer arguments (`name`, `dtype`, ...) and `key_map` (dict elements: which
+            keys hold the features and labels, see `keras_noise.layers.base.NoiseLayer`).
 
     Call arguments:
         inputs: a float or integer tensor of any shape, or a `tf.data` element `(x, y)`,
@@ -96,7 +97,8 @@ class MultiplicativeNoise(ValueRangeMixin, NoiseLayer):
         value_range: optional `(low, high)`; outputs are clipped to it. Required for integer
             inputs, which are rounded, clipped and returned in their dtype.
         seed: an int >= 0 for reproducible noise, or None.
-        **kwargs: base layer arguments.
+        **kwargs: base layer arguments (`name`, `dtype`, ...) and `key_map` (dict elements: which
+            keys hold the features and labels, see `keras_noise.layers.base.NoiseLayer`).
 
     Call arguments:
         inputs: a float or integer tensor of any shape, or a `tf.data` element.
@@ -155,7 +157,8 @@ class SaltAndPepper(ValueRangeMixin, NoiseLayer):
         shared_axes: input axes along which one decision is shared, e.g. `(-1,)` to hit whole
             RGB pixels (all channels) rather than single channel values. None: per entry.
         seed: an int >= 0 for reproducible noise, or None.
-        **kwargs: base layer arguments.
+        **kwargs: base layer arguments (`name`, `dtype`, ...) and `key_map` (dict elements: which
+            keys hold the features and labels, see `keras_noise.layers.base.NoiseLayer`).
 
     Call arguments:
         inputs: a float or integer tensor, or a `tf.data` element.

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 import keras
 import tensorflow as tf
 
+from keras_noise._validation import invalid_value
 from keras_noise.layers._batch import BatchNoiseLayer
 from keras_noise.ops import mixing
 
@@ -18,15 +19,27 @@ class LabelSmoothing(BatchNoiseLayer):
     Labels become `y * (1 - epsilon) + epsilon / K` over `K` classes. Unlike the
     `label_smoothing` argument of Keras' cross-entropy losses, this is a data operation: it works
     with any loss and metric, composes with Mixup and CutMix (``.map(Mixup(...))
-    .map(LabelSmoothing(0.1))``), and `epsilon` is a variable that schedules can move. Labels
-    that are a single column are binary probabilities and are smoothed towards 1/2, as
-    `keras.losses.BinaryCrossentropy(label_smoothing=...)` does.
+    .map(LabelSmoothing(0.1))``), and `epsilon` is a variable that schedules can move.
+
+    Binary labels (each value the probability of the positive class, as for a sigmoid output,
+    also multi-label) are smoothed towards 1/2, `y * (1 - epsilon) + epsilon / 2`, as
+    `keras.losses.BinaryCrossentropy(label_smoothing=...)` does. Which labels are binary:
+
+    * `binary=True`: all of them, any shape (integer 0/1 labels too);
+    * `binary=False`, or `num_classes` given: none (class ids or class probabilities);
+    * `binary=None` (default): float labels with a last axis of size 1 (`(batch, 1)`) are
+      binary, float labels with a wider last axis are class probabilities, integer labels are
+      class ids; float labels of rank 0 or 1 are ambiguous (a batch `(batch,)` of binary labels,
+      or one example's class probabilities `(classes,)`) and raise an error asking for
+      `binary=` or `num_classes`.
 
     `layer.strength` is `epsilon`. The transform is deterministic: `seed` is accepted for the
     interface every keras-noise layer shares and draws nothing.
 
     Args:
         epsilon: the share of the mass spread uniformly, in [0, 1].
+        binary: whether the labels are binary probabilities (see above); None reads it from
+            their shape where that is unambiguous.
         num_classes: the number of classes; required when the labels are integer class ids.
         key_map: for dict elements, a dict from "features", "labels" and/or "sample_weight" to
             their keys; by default "images", "labels", "sample_weight" and a few usual others.
@@ -54,6 +67,9 @@ class LabelSmoothing(BatchNoiseLayer):
     >>> print(smooth(np.array([1, 3])).numpy().round(3))
     [[0.05 0.85 0.05 0.05]
      [0.05 0.05 0.05 0.85]]
+    >>> binary = kn.layers.LabelSmoothing(epsilon=0.1, binary=True)
+    >>> print(binary(np.array([0.0, 1.0, 1.0], "float32")).numpy().round(3))
+    [0.05 0.95 0.95]
 
     In a pipeline: ``ds.map(kn.layers.LabelSmoothing(0.1, num_classes=10))``.
 
@@ -70,15 +86,70 @@ class LabelSmoothing(BatchNoiseLayer):
         self,
         epsilon: float = 0.1,
         *,
+        binary: bool | None = None,
         num_classes: int | None = None,
         key_map: Mapping[str, str] | None = None,
         seed: int | None = None,
         **kwargs,
     ):
         super().__init__(epsilon, num_classes=num_classes, key_map=key_map, seed=seed, **kwargs)
+        if binary is not None and not isinstance(binary, bool):
+            raise invalid_value("binary", "None, True or False", binary)
+        if binary and num_classes is not None:
+            raise invalid_value(
+                "num_classes", "None with binary=True (binary labels have no classes)", num_classes
+            )
+        self.binary = binary
 
     def apply_batch(self, features, labels, sample_weight):
-        probabilities = self.class_probabilities(labels, batched=False)
         epsilon = self.read_strength(self.strength, tf.float32)
+        if self._is_binary(labels):
+            positive = tf.cast(labels, tf.float32)[..., None]  # one column: towards 1/2
+            smoothed = mixing.smooth_labels(positive, epsilon)[..., 0]
+            if not labels.dtype.is_floating:
+                return features, smoothed, sample_weight
+            return features, tf.cast(smoothed, labels.dtype), sample_weight
+        probabilities = self.class_probabilities(labels, batched=False)
         smoothed = mixing.smooth_labels(probabilities, epsilon)
         return features, self.restore_label_dtype(smoothed, labels), sample_weight
+
+    def _is_binary(self, labels) -> bool:
+        if self.binary is not None:
+            if self.binary:
+                self._check_binary_dtype(labels)
+            return self.binary
+        if not labels.dtype.is_floating or self.num_classes is not None:
+            return False
+        rank = labels.shape.rank
+        if rank is not None and rank <= 1:
+            raise ValueError(
+                f"Invalid labels for layer '{self.name}': float labels of shape "
+                f"{tuple(labels.shape)} are either binary labels (one per example) or one "
+                "example's class probabilities; say which with binary=True, or binary=False "
+                "(or num_classes=...). Float class ids must be cast to integers and need "
+                f"num_classes. Received: labels of shape {tuple(labels.shape)}, "
+                f"{labels.dtype.name}"
+            )
+        return labels.shape[-1] == 1
+
+    def _check_binary_dtype(self, labels) -> None:
+        dtype = tf.as_dtype(labels.dtype)
+        if not (dtype.is_floating or dtype.is_integer):
+            raise TypeError(
+                f"Invalid labels for layer '{self.name}': expected binary labels as floats or "
+                f"integers 0/1. Received: labels of dtype {dtype.name}"
+            )
+
+    def compute_output_spec(self, inputs, labels=None, sample_weight=None, training=None):
+        if not self.binary:
+            return super().compute_output_spec(inputs, labels, sample_weight, training)
+        target = inputs if labels is None else labels
+        dtype = target.dtype if "float" in str(target.dtype) else "float32"
+        spec = keras.KerasTensor(target.shape, dtype=dtype)
+        if labels is None:
+            return spec
+        parts = super().compute_output_spec(inputs, labels, sample_weight, training)
+        return (parts[0], spec, *parts[2:])
+
+    def get_config(self) -> dict:
+        return {**super().get_config(), "binary": self.binary}

@@ -80,7 +80,8 @@ class Cutout(KeepsInputDtype, NoiseLayer):
         data_format: "channels_last" (`(..., height, width, channels)`) or "channels_first"
             (`(..., channels, height, width)`); None uses `keras.config.image_data_format()`.
         seed: an int >= 0 for reproducible noise, or None.
-        **kwargs: base layer arguments (`name`, `dtype`, ...).
+        **kwargs: base layer arguments (`name`, `dtype`, ...) and `key_map` (dict elements: which
+            keys hold the features and labels, see `keras_noise.layers.base.NoiseLayer`).
 
     Call arguments:
         inputs: one image (rank 3) or a batch of images (rank 4), of any numeric dtype; or a
@@ -314,7 +315,8 @@ class FeatureMask(KeepsInputDtype, NoiseLayer):
             None takes the input's size on that axis, 1 shares the decision along it (another
             int must equal the input's size).
         seed: an int >= 0 for reproducible noise, or None.
-        **kwargs: base layer arguments (`name`, `dtype`, ...).
+        **kwargs: base layer arguments (`name`, `dtype`, ...) and `key_map` (dict elements: which
+            keys hold the features and labels, see `keras_noise.layers.base.NoiseLayer`).
 
     Call arguments:
         inputs: a numeric tensor of rank >= 1, e.g. `(batch, features)`, or a `tf.data`
@@ -472,7 +474,8 @@ class TokenMask(NoiseLayer):
             boolean tensor marking the selected positions (all False at inference), e.g. to
             weight a masked-LM loss.
         seed: an int >= 0 for reproducible noise, or None.
-        **kwargs: base layer arguments (`name`, ...).
+        **kwargs: base layer arguments (`name`, `dtype`, ...) and `key_map` (dict elements: which
+            keys hold the features and labels, see `keras_noise.layers.base.NoiseLayer`).
 
     Call arguments:
         inputs: an integer tensor of token ids of any shape, e.g. `(batch, sequence)`, whose

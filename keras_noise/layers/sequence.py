@@ -7,6 +7,7 @@ import tensorflow as tf
 
 from keras_noise._validation import check_choice, check_float
 from keras_noise.layers._dtypes import KeepsInputDtype, check_fill_value, check_numeric_input
+from keras_noise.layers._layout import check_batched, is_batched
 from keras_noise.layers.base import NoiseLayer
 from keras_noise.ops import masking
 
@@ -32,12 +33,16 @@ class TemporalDropout(KeepsInputDtype, NoiseLayer):
         fill_mode: "constant" or "forward" (see above).
         fill_value: the value written into dropped steps (with "forward", only into those
             before the first kept step); for integer inputs, an integer in the dtype's range.
+        batched: None to read the layout from the rank (rank 1: one sequence `(time,)`, rank 3:
+            a batch `(batch, time, features)`; rank 2 is then an error), True for a batch
+            `(batch, time, features...)`, False for one example `(time, features...)`.
         seed: an int >= 0 for reproducible noise, or None.
-        **kwargs: base layer arguments (`name`, `dtype`, ...).
+        **kwargs: base layer arguments (`name`, `dtype`, ...) and `key_map` (dict elements: which
+            keys hold the features and labels, see `keras_noise.layers.base.NoiseLayer`).
 
     Call arguments:
-        inputs: a batch of sequences `(batch, time)` or `(batch, time, features...)` (axis 0 is
-            always the batch and axis 1 the time; map the layer after `batch()`), or a
+        inputs: one sequence `(time,)` or `(time, features)`, or a batch of them with a
+            leading batch axis (see `batched`; with it, more feature axes are accepted), or a
             `tf.data` element holding them.
         training: see the training rule in `keras_noise.layers.base`.
 
@@ -47,12 +52,12 @@ class TemporalDropout(KeepsInputDtype, NoiseLayer):
     Example:
     >>> import numpy as np, keras_noise as kn
     >>> layer = kn.layers.TemporalDropout(rate=0.3, seed=0)
-    >>> y = np.asarray(layer(np.ones((64, 50, 3), "float32")))
+    >>> y = np.asarray(layer(np.ones((64, 50, 3), "float32")))  # (batch, time, features)
     >>> dropped = (y == 0).all(axis=-1)
     >>> bool(np.all((y == 0).any(axis=-1) == dropped)), abs(float(dropped.mean()) - 0.3) < 0.03
     (True, True)
     >>> held = kn.layers.TemporalDropout(rate=0.5, fill_mode="forward", seed=0)
-    >>> steps = np.asarray(held(np.arange(1, 41, dtype="float32")[None]))[0]
+    >>> steps = np.asarray(held(np.arange(1, 41, dtype="float32")))  # one sequence (time,)
     >>> bool(np.all(np.diff(steps[steps > 0]) >= 0))  # values only repeat, never go back
     True
 
@@ -64,6 +69,7 @@ class TemporalDropout(KeepsInputDtype, NoiseLayer):
     strength_name = "rate"
     strength_bounds = {"low": 0.0, "high": 1.0}
     is_preprocessing = True
+    example_layouts = {1: "(time,)", 2: "(time, features)"}
 
     def __init__(
         self,
@@ -71,21 +77,21 @@ class TemporalDropout(KeepsInputDtype, NoiseLayer):
         *,
         fill_mode: str = "constant",
         fill_value: float = 0.0,
+        batched: bool | None = None,
         seed: int | None = None,
         **kwargs,
     ):
         super().__init__(rate, seed=seed, **kwargs)
+        self.batched = check_batched(batched)
         self.fill_mode = check_choice("fill_mode", fill_mode, ("constant", "forward"))
         self.fill_value = check_float("fill_value", fill_value)
 
     def build(self, input_shape):
-        if len(input_shape) < 2:
-            raise ValueError(
-                f"Invalid input shape for layer '{self.name}': expected rank >= 2, for a batch of "
-                "sequences (batch, time) or (batch, time, features...). "
-                f"Received: shape={tuple(input_shape)}"
-            )
+        self._is_batch(input_shape)
         super().build(input_shape)
+
+    def _is_batch(self, shape) -> bool:
+        return is_batched(self.name, shape, self.batched, self.example_layouts, extra_axes=True)
 
     def call(self, inputs, training=None):
         check_numeric_input(self.name, inputs)
@@ -93,13 +99,20 @@ class TemporalDropout(KeepsInputDtype, NoiseLayer):
         return super().call(inputs, training=training)
 
     def apply_noise(self, inputs):
-        return masking.temporal_dropout(
-            inputs,
+        single = not self._is_batch(inputs.shape)
+        outputs = masking.temporal_dropout(
+            inputs[None] if single else inputs,
             self.read_strength(self.strength, tf.float32),
             self.seed_generator.next(),
             fill_value=self.fill_value,
             forward_fill=self.fill_mode == "forward",
         )
+        return outputs[0] if single else outputs
 
     def get_config(self) -> dict:
-        return {**super().get_config(), "fill_mode": self.fill_mode, "fill_value": self.fill_value}
+        return {
+            **super().get_config(),
+            "fill_mode": self.fill_mode,
+            "fill_value": self.fill_value,
+            "batched": self.batched,
+        }

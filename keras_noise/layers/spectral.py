@@ -1,8 +1,10 @@
 """SpecAugment masks for spectrograms: TimeMask (bands of frames) and FrequencyMask (of bins).
 
-Inputs are spectrograms `(time, frequency)` (one example), `(batch, time, frequency)` or
-`(batch, time, frequency, channels)`; a single example with channels must be batched first. Masks
-are drawn per example, vectorized over the batch. `layer.strength` is `rate`: the probability
+Layouts: one spectrogram `(time, frequency)` or `(time, frequency, channels)` (the layout of
+TensorFlow's audio tutorial), or a batch of them with a leading batch axis. A rank-3 input is
+either one example with channels or a batch without: say which with ``batched=`` (see
+`keras_noise.layers._layout`). Masks are drawn per example, vectorized over the batch; a band
+masks every channel of its frames or bins. `layer.strength` is `rate`: the probability
 that each of the `num_masks` bands is applied (1.0, the default, is SpecAugment).
 """
 
@@ -11,8 +13,9 @@ from __future__ import annotations
 import keras
 import tensorflow as tf
 
-from keras_noise._validation import check_float, check_int, check_rank
+from keras_noise._validation import check_float, check_int
 from keras_noise.layers._dtypes import KeepsInputDtype, check_fill_value, check_numeric_input
+from keras_noise.layers._layout import check_batched, is_batched
 from keras_noise.layers.base import NoiseLayer
 from keras_noise.ops import masking
 
@@ -24,6 +27,7 @@ class _BandMask(KeepsInputDtype, NoiseLayer):
     strength_bounds = {"low": 0.0, "high": 1.0}
     is_preprocessing = True
     axis_in_example: int = 0  # 0: time, 1: frequency (in the per-example `(time, frequency)`)
+    example_layouts = {2: "(time, frequency)", 3: "(time, frequency, channels)"}
 
     def __init__(
         self,
@@ -33,23 +37,23 @@ class _BandMask(KeepsInputDtype, NoiseLayer):
         max_fraction: float = 1.0,
         fill_value: float = 0.0,
         rate: float = 1.0,
+        batched: bool | None = None,
         seed: int | None = None,
         **kwargs,
     ):
         super().__init__(rate, seed=seed, **kwargs)
+        self.batched = check_batched(batched)
         self.max_width = check_int("max_width", max_width, low=0)
         self.num_masks = check_int("num_masks", num_masks, low=1)
         self.max_fraction = check_float("max_fraction", max_fraction, low=0.0, high=1.0)
         self.fill_value = check_float("fill_value", fill_value)
 
     def build(self, input_shape):
-        check_rank(
-            self.name,
-            input_shape,
-            (2, 3, 4),
-            "a spectrogram (time, frequency), or a batch (batch, time, frequency[, channels])",
-        )
+        self._is_batch(input_shape)
         super().build(input_shape)
+
+    def _is_batch(self, shape) -> bool:
+        return is_batched(self.name, shape, self.batched, self.example_layouts)
 
     def call(self, inputs, training=None):
         check_numeric_input(self.name, inputs)
@@ -57,7 +61,7 @@ class _BandMask(KeepsInputDtype, NoiseLayer):
         return super().call(inputs, training=training)
 
     def apply_noise(self, inputs):
-        single = len(inputs.shape) == 2
+        single = not self._is_batch(inputs.shape)
         x = inputs[None] if single else inputs
         axis = 1 + self.axis_in_example
         shape = tf.shape(x)
@@ -80,6 +84,7 @@ class _BandMask(KeepsInputDtype, NoiseLayer):
             "num_masks": self.num_masks,
             "max_fraction": self.max_fraction,
             "fill_value": self.fill_value,
+            "batched": self.batched,
         }
 
 
@@ -101,12 +106,17 @@ class TimeMask(_BandMask):
         fill_value: the value written into the bands (0.0: the mean of a normalized
             spectrogram).
         rate: the probability that each band is applied, in [0, 1].
+        batched: None to read the layout from the rank (rank 2: one spectrogram, rank 4: a
+            batch with channels; rank 3 is then an error), True for a batch
+            `(batch, time, frequency[, channels])`, False for one example
+            `(time, frequency[, channels])`.
         seed: an int >= 0 for reproducible noise, or None.
-        **kwargs: base layer arguments (`name`, `dtype`, ...).
+        **kwargs: base layer arguments (`name`, `dtype`, ...) and `key_map` (dict elements: which
+            keys hold the features and labels, see `keras_noise.layers.base.NoiseLayer`).
 
     Call arguments:
-        inputs: `(time, frequency)`, `(batch, time, frequency)` or
-            `(batch, time, frequency, channels)`, or a `tf.data` element holding them.
+        inputs: one spectrogram `(time, frequency)` or `(time, frequency, channels)`, or a
+            batch of them (see `batched`), or a `tf.data` element holding them.
         training: see the training rule in `keras_noise.layers.base`.
 
     Returns:
@@ -115,7 +125,7 @@ class TimeMask(_BandMask):
     Example:
     >>> import numpy as np, keras_noise as kn
     >>> layer = kn.layers.TimeMask(max_width=10, num_masks=2, seed=0)
-    >>> y = np.asarray(layer(np.ones((4, 100, 40), "float32")))
+    >>> y = np.asarray(layer(np.ones((4, 100, 40, 1), "float32")))[..., 0]  # a batch
     >>> masked = (y == 0).all(axis=2)  # whole frames are masked
     >>> bool(np.all((y == 0).any(axis=2) == masked)), int(masked.sum(axis=1).max()) <= 20
     (True, True)
@@ -144,12 +154,17 @@ class FrequencyMask(_BandMask):
         max_fraction: the largest band width as a fraction of the number of bins, in [0, 1].
         fill_value: the value written into the bands.
         rate: the probability that each band is applied, in [0, 1].
+        batched: None to read the layout from the rank (rank 2: one spectrogram, rank 4: a
+            batch with channels; rank 3 is then an error), True for a batch
+            `(batch, time, frequency[, channels])`, False for one example
+            `(time, frequency[, channels])`.
         seed: an int >= 0 for reproducible noise, or None.
-        **kwargs: base layer arguments (`name`, `dtype`, ...).
+        **kwargs: base layer arguments (`name`, `dtype`, ...) and `key_map` (dict elements: which
+            keys hold the features and labels, see `keras_noise.layers.base.NoiseLayer`).
 
     Call arguments:
-        inputs: `(time, frequency)`, `(batch, time, frequency)` or
-            `(batch, time, frequency, channels)`, or a `tf.data` element holding them.
+        inputs: one spectrogram `(time, frequency)` or `(time, frequency, channels)`, or a
+            batch of them (see `batched`), or a `tf.data` element holding them.
         training: see the training rule in `keras_noise.layers.base`.
 
     Returns:

@@ -11,7 +11,9 @@ whose `call` reads a variable named ``*kernel`` works (Dense, Conv1D/2D/3D and t
 DepthwiseConv2D, SeparableConv (both kernels), EinsumDense, LSTM/GRU (input and recurrent
 kernels), a nested model...). Other state the inner layer updates during the call (e.g. the
 moving statistics of a BatchNormalization inside a wrapped sub-model) and losses it adds are
-replayed outside the scope, so nothing is lost.
+replayed outside the scope, so nothing is lost. Wrappers pass every call argument on, and wrap
+recurrent layers inside `keras.layers.Bidirectional` (its backward copy's `go_backwards` reaches
+the inner layer).
 
 Weights and names: the wrapper neither copies nor renames the inner layer's variables: in
 ``DropConnect(Dense(10, name="head"))`` they are still the Dense layer's own ``kernel`` and
@@ -31,6 +33,8 @@ or copy layer by layer: ``wrapper.layer.set_weights(plain.get_layer("head").get_
 """
 
 from __future__ import annotations
+
+import inspect
 
 import keras
 import tensorflow as tf
@@ -76,10 +80,24 @@ class KernelNoiseWrapper(NoiseLayer):
 
     # ------------------------------------------------------------------------------ building
     def build(self, input_shape):
-        if not self.layer.built:
+        # A layer whose build takes several shapes (MultiHeadAttention's query and value) is
+        # built at the first call instead, from all its arguments.
+        if not self.layer.built and _single_shape_build(self.layer):
             self.layer.build(input_shape)
-        self._targets()
+            self._targets()
         super().build(input_shape)
+
+    def _build_inner_from(self, inputs, args, kwargs) -> None:
+        """Builds a multi-input inner layer by a symbolic call on all its arguments."""
+        if self.layer.built:
+            return
+        symbolic = keras.tree.map_structure(
+            lambda part: (
+                keras.KerasTensor(part.shape, dtype=part.dtype) if tf.is_tensor(part) else part
+            ),
+            (inputs, args, kwargs),
+        )
+        self.layer(symbolic[0], *symbolic[1], **symbolic[2])
 
     def _targets(self) -> list:
         """The inner layer's variables that get noise; validates that there is a kernel."""
@@ -93,29 +111,47 @@ class KernelNoiseWrapper(NoiseLayer):
             raise invalid_value("layer", _EXPECTED_LAYER, self.layer)
         return targets
 
-    def compute_output_shape(self, input_shape):
-        return self.layer.compute_output_shape(input_shape)
+    def compute_output_shape(self, input_shape, *args, **kwargs):
+        return self.layer.compute_output_shape(input_shape, *args, **kwargs)
 
     def compute_output_spec(self, inputs, *args, **kwargs):
-        return self.layer.compute_output_spec(inputs)
+        for name in ("training", "mask"):
+            if name not in self._inner_arguments:
+                kwargs.pop(name, None)
+        return self.layer.compute_output_spec(inputs, *args, **kwargs)
+
+    def compute_mask(self, inputs, mask=None):
+        return self.layer.compute_mask(inputs, mask)
 
     # ------------------------------------------------------------------------------- calling
-    def call(self, inputs, training=None):
+    def call(self, inputs, *args, training=None, **kwargs):
+        """Calls the inner layer with every argument it was given (its `training` included).
+
+        No `mask` parameter of its own: Keras would record `mask=None` in functional graphs,
+        which `strip_noise` replays on the inner layer; pass `mask=` explicitly to forward one.
+        """
+        if "training" in self._inner_arguments:
+            kwargs["training"] = training
         if not self.noise_is_active(training):
-            return self.layer(inputs)
+            return self.layer(inputs, *args, **kwargs)
+        self._build_inner_from(inputs, args, kwargs)
         seed = self.seed_generator.next()
         samples = active_samples() or 1
         if samples == 1:
-            return self._noisy_call(inputs, seed)
+            return self._noisy_call(seed, inputs, *args, **kwargs)
         # Monte-Carlo sampling: the batch is `samples` sample-major blocks; one kernel each.
-        blocks = tf.split(inputs, samples, axis=0)
+        blocks = _sample_blocks((inputs, args, kwargs), samples)
         outputs = [
-            self._noisy_call(block, block_seed)
+            self._noisy_call(block_seed, block[0], *block[1], **block[2])
             for block, block_seed in zip(blocks, split_seed(seed, samples), strict=True)
         ]
         return keras.tree.map_structure(lambda *parts: tf.concat(parts, axis=0), *outputs)
 
-    def _noisy_call(self, inputs, seed):
+    @property
+    def _inner_arguments(self) -> tuple[str, ...]:
+        return tuple(inspect.signature(self.layer.call).parameters)
+
+    def _noisy_call(self, seed, inputs, *args, **kwargs):
         targets = self._targets()
         seeds = split_seed(seed, len(targets)) if len(targets) > 1 else [seed]
         mapping = [
@@ -123,7 +159,7 @@ class KernelNoiseWrapper(NoiseLayer):
             for variable, variable_seed in zip(targets, seeds, strict=True)
         ]
         with keras.StatelessScope(state_mapping=mapping, collect_losses=True) as scope:
-            outputs = self.layer(inputs)
+            outputs = self.layer(inputs, *args, **kwargs)
         # Replay what the scope held back: other state updates and added losses.
         substituted = {id(variable) for variable in targets}
         for variable in self.layer.variables:
@@ -153,10 +189,58 @@ class KernelNoiseWrapper(NoiseLayer):
     @classmethod
     def from_config(cls, config, custom_objects=None):
         config = dict(config)
-        layer = keras.saving.deserialize_keras_object(
-            config.pop("layer"), custom_objects=custom_objects
-        )
+        layer_config = dict(config.pop("layer"))
+        # Keras' Bidirectional builds its backward copy by setting `go_backwards` in our config.
+        inner = {key: config.pop(key) for key in _FORWARDED_ATTRIBUTES if key in config}
+        if inner:
+            layer_config["config"] = {**layer_config["config"], **inner}
+        layer = keras.saving.deserialize_keras_object(layer_config, custom_objects=custom_objects)
         return cls(layer, **config)
+
+    # ------------------------------------------------------------- recurrent-layer attributes
+    # Keras' Bidirectional (and code written for RNNs) reads these on the layer it wraps.
+    go_backwards = property(lambda self: self._inner_attribute("go_backwards"))
+    stateful = property(lambda self: self._inner_attribute("stateful"))
+    return_sequences = property(lambda self: self._inner_attribute("return_sequences"))
+    return_state = property(lambda self: self._inner_attribute("return_state"))
+
+    def _inner_attribute(self, name: str):
+        if not hasattr(self.layer, name):
+            raise AttributeError(
+                f"'{type(self).__name__}' wraps a {type(self.layer).__name__}, which has no "
+                f"attribute '{name}'"
+            )
+        return getattr(self.layer, name)
+
+    def reset_state(self) -> None:
+        """Resets the state of a stateful inner recurrent layer."""
+        self._inner_attribute("reset_state")()
+
+
+_FORWARDED_ATTRIBUTES = ("go_backwards",)
+
+
+def _single_shape_build(layer: keras.layers.Layer) -> bool:
+    parameters = inspect.signature(layer.build).parameters.values()
+    required = [p for p in parameters if p.default is p.empty and p.kind != p.VAR_KEYWORD]
+    return len(required) <= 1
+
+
+def _sample_blocks(structure, samples: int) -> list:
+    """`structure` once per Monte-Carlo sample, each batched tensor cut to that sample's block."""
+    flat = keras.tree.flatten(structure)
+    split = [
+        tf.split(part, samples, axis=0) if _is_batched_tensor(part) else [part] * samples
+        for part in flat
+    ]
+    return [
+        keras.tree.pack_sequence_as(structure, [parts[index] for parts in split])
+        for index in range(samples)
+    ]
+
+
+def _is_batched_tensor(value) -> bool:
+    return tf.is_tensor(value) and value.shape.rank is not None and value.shape.rank >= 1
 
 
 @keras.saving.register_keras_serializable(package="keras_noise")
@@ -183,7 +267,8 @@ class WeightNoise(KernelNoiseWrapper):
         **kwargs: base layer arguments (`name`, ...).
 
     Call arguments:
-        inputs: the inner layer's input.
+        inputs: the inner layer's input; further positional and keyword arguments (a
+            MultiHeadAttention's value, an RNN's `initial_state`, an explicit `mask=`) go to it too.
         training: True for a noisy kernel; False or None for the clean one.
 
     Returns:
@@ -251,7 +336,8 @@ class DropConnect(KernelNoiseWrapper):
         **kwargs: base layer arguments (`name`, ...).
 
     Call arguments:
-        inputs: the inner layer's input.
+        inputs: the inner layer's input; further positional and keyword arguments (a
+            MultiHeadAttention's value, an RNN's `initial_state`, an explicit `mask=`) go to it too.
         training: True for a masked kernel; False or None for the clean one.
 
     Returns:

@@ -20,18 +20,23 @@ seed per call and derives sub-seeds with `split_seed` when it needs several inde
 
 from __future__ import annotations
 
+import contextlib
 import math
+import threading
+import zlib
+from collections.abc import Iterator
 
 import keras
 import tensorflow as tf
 
 from keras_noise._keras_compat import in_xla_context, xla_philox_key_counter
-from keras_noise._validation import check_seed
+from keras_noise._validation import check_seed, invalid_type
 from keras_noise.ops import counter_hash
 
 _PHILOX = tf.random.Algorithm.PHILOX
 _PHILOX_ALG_ID = 1  # RNG_ALG_PHILOX in TensorFlow's rng_alg.h; its state is int64[3].
 _MAX_KEY = 2**31 - 1
+_MASK64 = 2**64 - 1
 
 
 @keras.saving.register_keras_serializable(package="keras_noise")
@@ -41,12 +46,19 @@ class NoiseSeedGenerator(keras.random.SeedGenerator):
     The state is an int64 variable `[counter_low, counter_high, key]`; `next()` returns the seed
     `[key, counter]` and advances the counter in the same kernel, so concurrent callers never share
     a seed. Under `tf.distribute` the replica id is folded into the seed, so replicas draw
-    different noise for their different examples. Layers track and save it like any
-    `SeedGenerator`.
+    different noise for their different examples. Inside an `element_key_scope` (the keyed
+    pipeline form, `keras_noise.data.map`), `next()` instead derives the seed from the element's
+    key, the generator's `stream_id` and the draw's rank in the element, without touching the
+    counter. Layers track it like any `SeedGenerator` (in `layer.variables`, not in
+    `layer.weights`).
 
     Args:
         seed: an int >= 0 for reproducible draws, or None for a random starting key.
         name: the generator's name.
+        owner: the name of the layer that owns the generator. With an int `seed`, the key is a
+            hash of `(seed, owner)` (`derive_key`), so layers that share a seed draw independent
+            noise, while the same seed and layer name reproduce the same noise in a fresh
+            process. None: the key is `seed` itself.
 
     Example:
     >>> gen = NoiseSeedGenerator(seed=7)
@@ -55,17 +67,29 @@ class NoiseSeedGenerator(keras.random.SeedGenerator):
     False
     >>> bool(tf.reduce_all(NoiseSeedGenerator(seed=7).next() == first))
     True
+    >>> a = NoiseSeedGenerator(seed=7, owner="jitter").next()
+    >>> b = NoiseSeedGenerator(seed=7, owner="cutout").next()
+    >>> bool(tf.reduce_all(a == b))
+    False
     """
 
-    def __init__(self, seed: int | None = None, name: str | None = None):
+    def __init__(self, seed: int | None = None, name: str | None = None, owner: str | None = None):
         # The parent creates a (2,)-shaped state that `RngReadAndSkip` cannot use, so the few
         # attributes it sets are set here instead.
         self.name = name or f"noise_seed_generator_{keras.backend.get_uid('noise_seed_generator')}"
         self.backend = keras.backend
         self._initial_seed = check_seed(seed)
-        key = self._initial_seed
-        if key is None:
+        if owner is not None and not isinstance(owner, str):
+            raise invalid_type("owner", "None or a layer name (str)", owner)
+        self.owner = owner
+        #: The generator's identity in keyed scopes: a function of the seed and owner (or name).
+        self.stream_id = derive_key(self._initial_seed, owner or self.name)
+        if self._initial_seed is None:
             key = int(tf.random.uniform((), 0, _MAX_KEY, dtype=tf.int64).numpy())
+        elif owner is None:
+            key = self._initial_seed
+        else:
+            key = self.stream_id
 
         def initializer(*args, **kwargs):
             return tf.constant([0, 0, key], dtype=tf.int64)
@@ -81,12 +105,20 @@ class NoiseSeedGenerator(keras.random.SeedGenerator):
             )
 
     def next(self, ordered: bool = True) -> tf.Tensor:
-        """Returns a fresh int64 seed of shape `(2,)` and atomically advances the state."""
+        """Returns a fresh int64 seed of shape `(2,)` (atomically advancing the state).
+
+        Inside an `element_key_scope` the seed is keyed by the element instead, and the state
+        is left as it is.
+        """
         del ordered  # Every draw is ordered; the argument exists for Keras' signature.
-        state = tf.raw_ops.RngReadAndSkip(
-            resource=_resource_handle(self.state), alg=_PHILOX_ALG_ID, delta=1
-        )
-        seed = tf.stack([state[2], state[0]])
+        scope = _active_key_scope()
+        if scope is not None:
+            seed = scope.seed_for(self)
+        else:
+            state = tf.raw_ops.RngReadAndSkip(
+                resource=_resource_handle(self.state), alg=_PHILOX_ALG_ID, delta=1
+            )
+            seed = tf.stack([state[2], state[0]])
         replica_context = tf.distribute.get_replica_context()
         if replica_context is not None and replica_context.num_replicas_in_sync > 1:
             replica = tf.cast(replica_context.replica_id_in_sync_group, tf.int64)
@@ -94,7 +126,105 @@ class NoiseSeedGenerator(keras.random.SeedGenerator):
         return seed
 
     def get_config(self) -> dict:
-        return {"seed": self._initial_seed, "name": self.name}
+        return {"seed": self._initial_seed, "name": self.name, "owner": self.owner}
+
+
+def _splitmix64(value: int) -> int:
+    """SplitMix64's finalizer: a bijection of 64-bit words that spreads every input bit."""
+    value = (value + 0x9E3779B97F4A7C15) & _MASK64
+    value = ((value ^ (value >> 30)) * 0xBF58476D1CE4E5B9) & _MASK64
+    value = ((value ^ (value >> 27)) * 0x94D049BB133111EB) & _MASK64
+    return value ^ (value >> 31)
+
+
+def derive_key(seed: int | None, label: str) -> int:
+    """A generator key in `[0, 2**31)` from an int seed (or None) and a label (a layer's name).
+
+    The label is hashed with CRC-32 (stable across processes and Python versions, unlike
+    `hash()`), combined with the seed and mixed: two layers that share a seed get unrelated
+    keys (equal with probability about 2**-31), and the same seed and label always give the same
+    key.
+
+    Example:
+    >>> derive_key(42, "jitter") == derive_key(42, "jitter")
+    True
+    >>> derive_key(42, "jitter") == derive_key(42, "cutout")
+    False
+    """
+    high = 0 if seed is None else (seed + 1) & 0xFFFFFFFF
+    low = zlib.crc32(label.encode("utf-8"))
+    return _splitmix64((high << 32) | low) % _MAX_KEY
+
+
+def fold_in(seed: tf.Tensor, data) -> tf.Tensor:
+    """A seed of shape `(2,)` from `seed` and an int64 `data`: distinct data, distinct seeds.
+
+    The first word is 64 Philox bits of `seed`, the second is `data` itself.
+
+    Example:
+    >>> seed = tf.constant([1, 2], tf.int64)
+    >>> bool(tf.reduce_all(fold_in(seed, 0) == fold_in(seed, 1)))
+    False
+    """
+    word = tf.bitcast(uniform_bits((2,), seed), tf.int64)
+    return tf.stack([word, tf.cast(data, tf.int64)])
+
+
+class KeyScope:
+    """The element key of one keyed `tf.data` element, and how many seeds each generator drew."""
+
+    def __init__(self, key: tf.Tensor):
+        self.key = tf.cast(key, tf.int64)
+        self._draws: dict[int, int] = {}
+
+    def seed_for(self, generator: NoiseSeedGenerator) -> tf.Tensor:
+        """The seed of `generator`'s next draw for this element.
+
+        The rank of the draw (0 for a generator's first `next()` in the element, 1 for its
+        second...) is counted while the map function is traced, so it is the same in every run.
+        """
+        rank = self._draws.get(id(generator), 0)
+        self._draws[id(generator)] = rank + 1
+        label = _splitmix64((generator.stream_id << 20) + rank) & (_MASK64 >> 1)
+        return fold_in(self.key, tf.constant(label, tf.int64))
+
+
+class _ScopeStack(threading.local):
+    def __init__(self) -> None:
+        self.scopes: list[KeyScope] = []
+
+
+_SCOPES = _ScopeStack()
+
+
+def _active_key_scope() -> KeyScope | None:
+    return _SCOPES.scopes[-1] if _SCOPES.scopes else None
+
+
+@contextlib.contextmanager
+def element_key_scope(key: tf.Tensor) -> Iterator[KeyScope]:
+    """Keys every `NoiseSeedGenerator.next()` by `key` (shape `(2,)`) while the scope is open.
+
+    Used while a `tf.data` map function is traced (see `keras_noise.data.map`): each element's
+    draws become a pure function of its key, the generator's `stream_id` and the draw's rank,
+    so the noise no longer depends on which thread ran first. The counter-based state of the
+    generators is neither read nor advanced.
+
+    Example:
+    >>> gen = NoiseSeedGenerator(seed=1, owner="jitter")
+    >>> with element_key_scope(tf.constant([5, 0], tf.int64)):
+    ...     first, second = gen.next(), gen.next()
+    >>> with element_key_scope(tf.constant([5, 0], tf.int64)):
+    ...     again = gen.next()
+    >>> bool(tf.reduce_all(first == again)), bool(tf.reduce_all(first == second))
+    (True, False)
+    """
+    scope = KeyScope(key)
+    _SCOPES.scopes.append(scope)
+    try:
+        yield scope
+    finally:
+        _SCOPES.scopes.pop()
 
 
 def _resource_handle(variable: keras.Variable) -> tf.Tensor:
@@ -147,16 +277,14 @@ def _key_counter(seed: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
     # Under XLA that kernel is lowered for XLA's own generator and the Philox draws that use its
     # output compile to a path ~150x slower on CPU: there the small ops are fused anyway.
     if in_xla_context():
-        fused = xla_philox_key_counter(seed)
-        if fused is not None:
-            return fused
+        return xla_philox_key_counter(seed)
     return tf.raw_ops.StatelessRandomGetKeyCounter(seed=seed)
 
 
 def stream_seed(seed: tf.Tensor, stream: int) -> tf.Tensor:
     """The seed of independent stream `stream` (>= 1) of `seed`; stream 0 is `seed` itself.
 
-    Flips bit 47 + `stream` of the seed's first word (a generator's keys stay below 2**31), a
+    Flips bit 47 + `stream` of the seed's first word (a generator's own keys stay below 2**31), a
     cheaper way than `split_seed` to draw several independent tensors from one call's seed.
 
     Example:

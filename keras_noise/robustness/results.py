@@ -8,7 +8,7 @@ import math
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-__all__ = ["Curve", "RobustnessResult"]
+__all__ = ["CertifiedAccuracy", "Curve", "RobustnessResult"]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -34,18 +34,61 @@ class Curve:
         return dict(zip(self.severities, self.values, strict=True))
 
 
+@dataclasses.dataclass(frozen=True)
+class CertifiedAccuracy:
+    """Certified accuracy of a randomized-smoothing classifier at increasing L2 radii.
+
+    Attributes:
+        stddev: the smoothing noise's sigma.
+        radii: the radii, increasing from 0.
+        accuracy: the fraction of examples predicted correctly with a certified radius of at
+            least each radius.
+        abstained: the fraction of examples where certification abstained.
+        num_examples: how many examples were certified.
+    """
+
+    stddev: float
+    radii: tuple[float, ...]
+    accuracy: tuple[float, ...]
+    abstained: float
+    num_examples: int
+
+    def to_dict(self) -> dict:
+        """A JSON-ready dict."""
+        return {
+            **dataclasses.asdict(self),
+            "radii": list(self.radii),
+            "accuracy": list(self.accuracy),
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping) -> CertifiedAccuracy:
+        """The inverse of `to_dict`."""
+        return cls(
+            float(data["stddev"]),
+            tuple(float(r) for r in data["radii"]),
+            tuple(float(a) for a in data["accuracy"]),
+            float(data["abstained"]),
+            int(data["num_examples"]),
+        )
+
+
 class RobustnessResult(Mapping):
     """The result of `keras_noise.robustness.evaluate`: a read-only mapping of plain numbers.
 
     Keys are ``"clean"`` (the metric on clean data, a float) and the name of every evaluated
     corruption and attack (a ``{severity: value}`` dict). Exports: `to_dict` / `from_dict`,
-    `to_json` / `from_json`, `to_markdown`, and `to_dataframe` (needs pandas).
+    `to_json` / `from_json`, `to_markdown` (with corruption errors against a baseline), and
+    `to_dataframe` (needs pandas).
 
     Attributes:
         metric: the metric's name, e.g. "accuracy".
         clean: the metric on clean data.
         curves: the `Curve` of every corruption and attack, by name.
         num_examples: how many examples were evaluated.
+        ece: None, or the expected calibration error clean (``ece["clean"]``) and at every
+            point (``ece[name][severity]``), from ``evaluate(calibration=True)``.
+        certified: None, or a `CertifiedAccuracy` curve (see `with_certified`).
 
     Example:
     >>> from keras_noise.robustness import Curve, RobustnessResult
@@ -58,12 +101,41 @@ class RobustnessResult(Mapping):
     """
 
     def __init__(
-        self, metric: str, clean: float, curves: Mapping[str, Curve], *, num_examples: int
+        self,
+        metric: str,
+        clean: float,
+        curves: Mapping[str, Curve],
+        *,
+        num_examples: int,
+        ece: Mapping | None = None,
+        certified: CertifiedAccuracy | None = None,
     ):
         self.metric = str(metric)
         self.clean = float(clean)
         self.curves = dict(curves)
         self.num_examples = int(num_examples)
+        self.ece = (
+            None
+            if ece is None
+            else {
+                key: float(value)
+                if key == "clean"
+                else {float(s): float(v) for s, v in value.items()}
+                for key, value in ece.items()
+            }
+        )
+        self.certified = certified
+
+    def with_certified(self, certified: CertifiedAccuracy) -> RobustnessResult:
+        """A copy of this result with a certified-accuracy curve attached."""
+        return RobustnessResult(
+            self.metric,
+            self.clean,
+            self.curves,
+            num_examples=self.num_examples,
+            ece=self.ece,
+            certified=certified,
+        )
 
     # ------------------------------------------------------------------------------ mapping
     def __getitem__(self, key: str) -> Any:
@@ -97,7 +169,7 @@ class RobustnessResult(Mapping):
     # ------------------------------------------------------------------------------ exports
     def to_dict(self) -> dict:
         """A JSON-ready dict (severities and values as lists of pairs)."""
-        return {
+        data = {
             "metric": self.metric,
             "num_examples": self.num_examples,
             "clean": self.clean,
@@ -110,6 +182,14 @@ class RobustnessResult(Mapping):
                 for name, curve in self.curves.items()
             },
         }
+        if self.ece is not None:
+            data["ece"] = {
+                key: value if key == "clean" else [[s, v] for s, v in value.items()]
+                for key, value in self.ece.items()
+            }
+        if self.certified is not None:
+            data["certified"] = self.certified.to_dict()
+        return data
 
     @classmethod
     def from_dict(cls, data: Mapping) -> RobustnessResult:
@@ -124,7 +204,21 @@ class RobustnessResult(Mapping):
             )
             for name, entry in data["curves"].items()
         }
-        return cls(data["metric"], data["clean"], curves, num_examples=data["num_examples"])
+        ece = data.get("ece")
+        if ece is not None:
+            ece = {
+                key: value if key == "clean" else {float(s): float(v) for s, v in value}
+                for key, value in ece.items()
+            }
+        certified = data.get("certified")
+        return cls(
+            data["metric"],
+            data["clean"],
+            curves,
+            num_examples=data["num_examples"],
+            ece=ece,
+            certified=None if certified is None else CertifiedAccuracy.from_dict(certified),
+        )
 
     def to_json(self, **kwargs) -> str:
         """The result as a JSON string; `kwargs` go to `json.dumps` (default ``indent=2``)."""
@@ -159,19 +253,34 @@ class RobustnessResult(Mapping):
                 )
         return rows
 
-    def to_markdown(self, *, digits: int = 3) -> str:
-        """A Markdown table with one row per point (the clean score first)."""
-        lines = [
-            f"| perturbation | severity | {self.metric} |",
-            "|---|---|---:|",
-        ]
+    def to_markdown(self, *, digits: int = 3, baseline: RobustnessResult | None = None) -> str:
+        """A Markdown table with one row per point (the clean score first).
+
+        With ``evaluate(calibration=True)`` results, an ECE column is added. With a `baseline`
+        result (same corruptions and severities), a second table gives each suite corruption's
+        corruption error (CE) and relative CE against it, then mCE and relative mCE
+        (`keras_noise.robustness.corruption_errors`).
+        """
+        ece = self.ece
+        header = f"| perturbation | severity | {self.metric} |"
+        rule = "|---|---|---:|"
+        if ece is not None:
+            header, rule = header + " ECE |", rule + "---:|"
+        lines = [header, rule]
         for row in self.rows():
             severity = (
                 "-" if row["kind"] == "clean" else f"{row['severity_name']} = {row['severity']:g}"
             )
-            value = row[self.metric]
-            text = "nan" if math.isnan(value) else f"{value:.{digits}f}"
-            lines.append(f"| {row['perturbation']} | {severity} | {text} |")
+            line = f"| {row['perturbation']} | {severity} | {_number(row[self.metric], digits)} |"
+            if ece is not None:
+                name = row["perturbation"]
+                value = ece["clean"] if name == "clean" else ece.get(name, {}).get(row["severity"])
+                line += f" {'-' if value is None else _number(value, digits)} |"
+            lines.append(line)
+        if baseline is not None:
+            from keras_noise.robustness.corruption_error import corruption_errors
+
+            lines += ["", corruption_errors(self, baseline).to_markdown(digits=digits)]
         return "\n".join(lines)
 
     def to_dataframe(self):
@@ -188,3 +297,7 @@ class RobustnessResult(Mapping):
                 "`pip install pandas`. to_dict(), to_json() and to_markdown() work without it."
             ) from error
         return pandas.DataFrame(self.rows())
+
+
+def _number(value: float, digits: int) -> str:
+    return "nan" if math.isnan(value) else f"{value:.{digits}f}"

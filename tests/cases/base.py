@@ -8,6 +8,7 @@ from typing import Any
 
 import keras
 import numpy as np
+from noise_levels import NoiseLevel
 
 
 def uniform_floats(shape, rng: np.random.Generator) -> np.ndarray:
@@ -39,6 +40,8 @@ class LayerCase:
         make_labels: builds the labels of a batch case for a batch size.
         stochastic: whether the layer draws randomness (False: a deterministic transform such as
             label smoothing, exempt from the fresh-noise and seed checks).
+        level: what the strength means, measured on the output (`tests/noise_levels.py`); the
+            strength-level, mixed-precision and replica tests check it.
     """
 
     name: str
@@ -52,6 +55,7 @@ class LayerCase:
     inference_is_identity: bool = True
     make_labels: Callable[[int, np.random.Generator], np.ndarray] = one_hot_labels
     stochastic: bool = True
+    level: NoiseLevel | None = None
 
     def layer(self, seed: int | None = 0, **overrides: Any) -> keras.layers.Layer:
         return self.layer_cls(**{**self.kwargs, **overrides}, seed=seed)

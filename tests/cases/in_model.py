@@ -12,6 +12,8 @@ import dataclasses
 from collections.abc import Callable
 
 import keras
+import noise_levels as nl
+from noise_levels import NoiseLevel
 
 import keras_noise as kn
 from cases.base import LayerCase
@@ -34,9 +36,22 @@ def _seeded(**kwargs) -> dict:
     return {"kernel_initializer": keras.initializers.GlorotUniform(seed=1), **kwargs}
 
 
+def _odds(rate: float) -> float:
+    return rate / (1.0 - rate)
+
+
+def _square(stddev: float) -> float:
+    return stddev**2
+
+
 CASES = [
     LayerCase(
-        "activation_noise", kn.layers.ActivationNoise, {"stddev": 0.2}, (8, 6, 3), kind="in_model"
+        "activation_noise",
+        kn.layers.ActivationNoise,
+        {"stddev": 0.2},
+        (8, 6, 3),
+        kind="in_model",
+        level=NoiseLevel(0.1, nl.additive_std, nl.within(0.1)),
     ),
     LayerCase(
         "activation_noise_multiplicative",
@@ -44,14 +59,24 @@ CASES = [
         {"stddev": 0.3, "mode": "multiplicative"},
         (16,),
         kind="in_model",
+        level=NoiseLevel(0.1, nl.relative_std, nl.within(0.12), batch=256),
     ),
-    LayerCase("drop_path", kn.layers.DropPath, {"rate": 0.5}, (8, 6, 3), kind="in_model"),
+    LayerCase(
+        "drop_path",
+        kn.layers.DropPath,
+        {"rate": 0.5},
+        (8, 6, 3),
+        kind="in_model",
+        level=nl.per_entry_rate(0.25, decisions=256, measure=nl.zeroed_examples, batch=256),
+    ),
     LayerCase(
         "mc_dropout",
         kn.layers.MCDropout,
         {"rate": 0.3, "shared_axes": (1,)},
         (6, 8, 5),
         kind="in_model",
+        # shared over axis 1: 6 x 5 decisions per example
+        level=nl.per_entry_rate(0.5, decisions=64 * 30, measure=nl.zeroed_entries),
     ),
     WrapperCase(
         "drop_connect_dense",
@@ -59,6 +84,10 @@ CASES = [
         {"rate": 0.3},
         (6,),
         make_inner=lambda: keras.layers.Dense(5, **_seeded()),
+        # rate 0.5: every entry's squared change is its own square (low-variance estimate)
+        level=NoiseLevel(
+            0.5, nl.kernel_noise_variance("dropconnect"), nl.relative(_odds, 0.5), calls=20
+        ),
     ),
     WrapperCase(
         "drop_connect_depthwise_bias",
@@ -70,6 +99,10 @@ CASES = [
             bias_initializer="ones",
             depthwise_initializer=keras.initializers.GlorotUniform(seed=1),
         ),
+        # rate 0.5: every entry's squared change is its own square (low-variance estimate)
+        level=NoiseLevel(
+            0.5, nl.kernel_noise_variance("dropconnect"), nl.relative(_odds, 0.5), calls=20
+        ),
     ),
     WrapperCase(
         "weight_noise_conv2d",
@@ -77,6 +110,12 @@ CASES = [
         {"stddev": 0.2, "relative_to": "kernel"},
         (8, 6, 3),
         make_inner=lambda: keras.layers.Conv2D(4, 3, padding="same", **_seeded()),
+        level=NoiseLevel(
+            0.1,
+            nl.kernel_noise_variance("relative_to_kernel"),
+            nl.relative(_square, 0.5),
+            calls=30,
+        ),
     ),
     WrapperCase(
         "weight_noise_einsum",
@@ -85,6 +124,12 @@ CASES = [
         (5, 6),
         make_inner=lambda: keras.layers.EinsumDense(
             "btf,fo->bto", output_shape=(None, 4), **_seeded()
+        ),
+        level=NoiseLevel(
+            0.1,
+            nl.kernel_noise_variance("relative_to_weight"),
+            nl.relative(_square, 0.5),
+            calls=40,
         ),
     ),
 ]

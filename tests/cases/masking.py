@@ -5,6 +5,7 @@ Shapes are chosen so that 600 parallel-map batches of two examples cannot repeat
 """
 
 import keras
+import noise_levels as nl
 import numpy as np
 
 import keras_noise as kn
@@ -25,12 +26,19 @@ def token_model(layer: keras.layers.Layer, example_shape: tuple) -> keras.Model:
 
 
 CASES = [
-    LayerCase("cutout", kn.layers.Cutout, {"size": 0.3, "num_holes": 2}, (12, 16, 3)),
+    LayerCase(
+        "cutout",
+        kn.layers.Cutout,
+        {"size": 0.3, "num_holes": 2},
+        (12, 16, 3),
+        level=nl.per_example_rate(),
+    ),
     LayerCase(
         "cutout_pixels_channels_first",
         kn.layers.Cutout,
         {"size_pixels": (3, 5), "num_holes": 2, "fill_value": 0.5, "data_format": "channels_first"},
         (3, 12, 16),
+        level=nl.per_example_rate(),
     ),
     LayerCase(
         "cutout_random_erasing_noise",
@@ -43,14 +51,22 @@ CASES = [
             "value_range": (0.0, 1.0),
         },
         (12, 16, 3),
+        level=nl.per_example_rate(),
     ),
     LayerCase(
         "cutout_mean_fill",
         kn.layers.Cutout,
         {"size": 0.4, "num_holes": 2, "fill_mode": "mean"},
         (12, 16, 3),
+        level=nl.per_example_rate(),
     ),
-    LayerCase("feature_mask", kn.layers.FeatureMask, {"rate": 0.3}, (32,)),
+    LayerCase(
+        "feature_mask",
+        kn.layers.FeatureMask,
+        {"rate": 0.3},
+        (32,),
+        level=nl.per_entry_rate(0.5, decisions=64 * 32),
+    ),
     LayerCase(
         "feature_mask_noise_shared_over_time",
         kn.layers.FeatureMask,
@@ -62,6 +78,7 @@ CASES = [
             "noise_shape": (None, 1, None),
         },
         (16, 32),
+        level=nl.per_entry_rate(0.5, decisions=64 * 32),  # one decision per feature
     ),
     LayerCase(
         "token_mask",
@@ -70,27 +87,58 @@ CASES = [
         (32,),
         make_inputs=token_ids,
         make_model=token_model,
+        # selected -> mask id (0.8) or a random id (0.1): each changes the id unless it equals it
+        level=nl.per_entry_rate(
+            0.5, decisions=64 * 32, formula=lambda s: s * (0.8 + 0.1) * (1 - 1 / VOCABULARY)
+        ),
     ),
-    LayerCase("time_mask", kn.layers.TimeMask, {"max_width": 16, "num_masks": 2}, (64, 64)),
+    LayerCase(
+        "time_mask",
+        kn.layers.TimeMask,
+        {"max_width": 16, "num_masks": 2, "batched": True},
+        (64, 64),
+        level=nl.per_example_rate(formula=nl.bands_applied(16, 2)),
+    ),
     LayerCase(
         "frequency_mask",
         kn.layers.FrequencyMask,
-        {"max_width": 16, "num_masks": 2, "fill_value": -1.0},
+        {"max_width": 16, "num_masks": 2, "fill_value": -1.0, "batched": True},
         (64, 64),
+        level=nl.per_example_rate(formula=nl.bands_applied(16, 2)),
     ),
-    LayerCase("temporal_dropout", kn.layers.TemporalDropout, {"rate": 0.3}, (64, 4)),
+    LayerCase(
+        "temporal_dropout",
+        kn.layers.TemporalDropout,
+        {"rate": 0.3},
+        (64, 4),
+        level=nl.per_entry_rate(0.5, decisions=32 * 64, measure=nl.changed_steps, batch=32),
+    ),
     LayerCase(
         "temporal_dropout_forward_fill",
         kn.layers.TemporalDropout,
         {"rate": 0.3, "fill_mode": "forward"},
         (64, 4),
+        level=nl.per_entry_rate(0.5, decisions=32 * 64, measure=nl.changed_steps, batch=32),
     ),
-    LayerCase("add_noise_snr", kn.layers.AddNoiseSNR, {"snr_db": (5.0, 20.0)}, (256,)),
+    LayerCase(
+        "add_noise_snr",
+        kn.layers.AddNoiseSNR,
+        {"snr_db": (5.0, 20.0), "batched": True},
+        (256,),
+        level=nl.per_example_rate(),
+    ),
     LayerCase(
         "add_noise_snr_noise_bank",
         kn.layers.AddNoiseSNR,
-        {"snr_db": (5.0, 20.0), "noise_bank": NOISE_BANK},
+        {"snr_db": (5.0, 20.0), "noise_bank": NOISE_BANK, "batched": True},
         (256,),
+        level=nl.per_example_rate(),
     ),
-    LayerCase("speed_perturb", kn.layers.SpeedPerturb, {"factor_range": (0.8, 1.2)}, (256, 2)),
+    LayerCase(
+        "speed_perturb",
+        kn.layers.SpeedPerturb,
+        {"factor_range": (0.8, 1.2)},
+        (256, 2),
+        level=nl.per_example_rate(),
+    ),
 ]
