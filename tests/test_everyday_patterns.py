@@ -163,6 +163,13 @@ def test_float_class_ids_after_batch_get_the_cast_hint():
         kn.layers.Mixup(num_classes=3)(x, y)
 
 
+def test_the_first_error_with_sparse_labels_names_the_whole_set_up():
+    """Issue #12 item 4: the first error a sparse-label user meets leads to a working set-up."""
+    x, y = _images(), np.arange(8) % 3
+    with pytest.raises(ValueError, match=r"num_classes=10\).*`categorical_crossentropy`.*one_hot"):
+        kn.layers.Mixup(0.4)(x, y)
+
+
 def test_sparse_labels_with_mixup_the_documented_set_up_trains():
     """Mixup turns class ids into probabilities: categorical cross-entropy, one-hot validation."""
     x, y = _images(16, (6, 6, 1)), np.arange(16) % 3

@@ -176,7 +176,10 @@ class BatchNoiseLayer(NoiseLayer):
                     f"{self.name}.num_classes",
                     f"the number of classes, since the labels are integer class ids (shape "
                     f"{shape}, {dtype.name}); e.g. {type(self).__name__}(..., num_classes=10), "
-                    "or pass one-hot float labels",
+                    "or pass one-hot float labels. The output labels are class probabilities "
+                    "of shape (batch, num_classes): compile with `categorical_crossentropy` "
+                    "(not `sparse_categorical_crossentropy`) and one-hot the validation labels "
+                    "too, e.g. `val.map(lambda x, y: (x, tf.one_hot(y, num_classes)))`",
                     None,
                 )
             if batched and rank == 0:
