@@ -306,8 +306,8 @@ def test_inference_layer_is_the_wrapped_layer():
 def test_mixed_precision_noise_is_computed_on_the_float32_kernel(dtype_policy):
     dtype_policy("mixed_bfloat16")
     dense = keras.layers.Dense(3)
-    wrapper = kn.layers.WeightNoise(dense, stddev=1e-3, seed=0)
-    x = _x((2, 4))
+    wrapper = kn.layers.WeightNoise(dense, stddev=1e-2, seed=0)
+    x = _x((64, 4))  # bfloat16 keeps ~3 digits: enough outputs that the noise shows in some
     y = wrapper(x, training=True)
     assert y.dtype == "bfloat16" and dense.kernel.dtype == "float32"
     assert not np.array_equal(np.asarray(y, "float32"), np.asarray(wrapper(x), "float32"))

@@ -237,8 +237,13 @@ class BatchNoiseLayer(NoiseLayer):
         tf.debugging.assert_non_negative(ids, message=message)
         tf.debugging.assert_less(ids, tf.constant(self.num_classes, tf.int64), message=message)
 
-    def check_batch_sizes(self, features: tf.Tensor, labels: tf.Tensor, sample_weight) -> None:
-        """Raises unless labels and sample weights have the batch size of the features."""
+    def check_batch_sizes(self, features: tf.Tensor, labels: tf.Tensor, sample_weight) -> tf.Tensor:
+        """Raises unless labels and sample weights have the batch size of the features.
+
+        Sizes unknown until run time are checked by assertions; the returned `features` depend
+        on them, so a mismatch fails with this message before any op that mixes the batch.
+        """
+        checks = []
         if features.shape.rank == 0:
             raise self._unbatched_error(f"inputs of shape {_shape_text(features)}")
         for name, part in (("labels", labels), ("sample weights", sample_weight)):
@@ -261,9 +266,16 @@ class BatchNoiseLayer(NoiseLayer):
                 f"Invalid input shape for layer '{self.name}': expected {expected}. "
                 f"Received: batch sizes (inputs, {name})"
             )
-            tf.debugging.assert_equal(
-                tf.shape(features)[0], tf.shape(part)[0], message=message, summarize=2
+            checks.append(
+                tf.debugging.assert_equal(
+                    tf.shape(features)[0], tf.shape(part)[0], message=message, summarize=2
+                )
             )
+        checks = [check for check in checks if check is not None]  # eager asserts return None
+        if not checks:
+            return features
+        with tf.control_dependencies(checks):
+            return tf.identity(features)
 
     def _unbatched_error(self, received: str) -> ValueError:
         return _shape_error(

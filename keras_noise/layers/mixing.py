@@ -125,7 +125,7 @@ class Mixup(BatchNoiseLayer):
 
     def apply_batch(self, features, labels, sample_weight):
         probabilities = self.class_probabilities(labels, batched=True)
-        self.check_batch_sizes(features, labels, sample_weight)
+        features = self.check_batch_sizes(features, labels, sample_weight)
         mixed, probabilities, sample_weight = mixing.mixup(
             features,
             probabilities,
@@ -223,7 +223,7 @@ class CutMix(BatchNoiseLayer):
             "image has rank 3: batch the dataset first, e.g. ds.batch(32).map(layer)",
         )
         probabilities = self.class_probabilities(labels, batched=True)
-        self.check_batch_sizes(features, labels, sample_weight)
+        features = self.check_batch_sizes(features, labels, sample_weight)
         if probabilities.shape.rank != 2:
             raise ValueError(
                 f"Invalid input shape for layer '{self.name}': expected labels of shape (batch, "
