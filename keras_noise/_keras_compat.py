@@ -166,3 +166,24 @@ def _private_attribute(layer: keras.layers.Layer, name: str) -> Any:
         return getattr(layer, name)
     except AttributeError as error:
         raise _missing(f"Layer.{name}", "Keras", error) from error
+
+
+def dataset_graph(dataset: tf.data.Dataset) -> Any:
+    """The `GraphDef` of `dataset`'s pipeline (functions in its library), as the service sees it.
+
+    Reads the dataset's private variant tensor (`Dataset._variant_tensor`; no public accessor
+    serializes a dataset) and serializes it with `DatasetToGraphV2`, ignoring external state.
+
+    Raises:
+        MissingInternalError: if TensorFlow renamed the attribute.
+    """
+    try:
+        variant = dataset._variant_tensor
+    except AttributeError as error:
+        raise _missing("tf.data.Dataset._variant_tensor", "TensorFlow", error) from error
+    serialized = tf.raw_ops.DatasetToGraphV2(
+        input_dataset=variant, external_state_policy=1, strip_device_assignment=True
+    )
+    graph = tf.compat.v1.GraphDef()
+    graph.ParseFromString(serialized.numpy())
+    return graph

@@ -19,6 +19,7 @@ import keras
 
 from keras_noise import schedules as schedules_module
 from keras_noise._validation import check_choice, check_int, invalid_type, invalid_value
+from keras_noise.data.service import is_served
 
 __all__ = ["NoiseScheduler", "find_noise_components", "is_noise_component"]
 
@@ -392,6 +393,17 @@ class NoiseScheduler(keras.callbacks.Callback):
             item if isinstance(item, str) else item.__name__,
         )
 
+    def _refuse_served_components(self) -> None:
+        """A per-step schedule cannot reach `tf.data` service workers: an error, not a no-op."""
+        served = [a.component.name for a in self.assignments if is_served(a.component)]
+        if served:
+            raise ValueError(
+                "Invalid value for `per`: expected 'epoch' for components that run on tf.data "
+                f"service workers ({', '.join(served)}): `keras_noise.data.distribute` sends "
+                "their strengths to the workers when an iterator starts (each epoch), so a "
+                "per-step schedule would never reach them. Received: per='step'"
+            )
+
     # ---------------------------------------------------------------------------- assigning
     def _assign(self, t: int, unit: str) -> bool:
         changed = False
@@ -411,6 +423,8 @@ class NoiseScheduler(keras.callbacks.Callback):
 
     def on_train_begin(self, logs=None):
         self.resolve(self.model)
+        if self.per == "step":
+            self._refuse_served_components()
         for assignment in self.assignments:
             assignment.last = None
         if self.per == "step":

@@ -130,7 +130,9 @@ def test_disable_input_conversion():
 
 def test_no_internal_is_read_outside_the_compat_module():
     package = pathlib.Path(kn.__file__).parent
-    pattern = re.compile(r"keras\.src|tensorflow\.python|\._flatten_layers|_convert_input_args\b")
+    pattern = re.compile(
+        r"keras\.src|tensorflow\.python|\._flatten_layers|_convert_input_args\b|_variant_tensor"
+    )
     offenders = [
         str(path.relative_to(package))
         for path in package.rglob("*.py")
@@ -192,3 +194,16 @@ def test_is_keras_data_layer(monkeypatch):
     with pytest.raises(MissingInternalError) as info:
         compat.is_keras_data_layer(keras.layers.Rescaling(0.5))
     _assert_names(info, "keras.src.layers.preprocessing.data_layer.DataLayer")
+
+
+def test_dataset_graph(monkeypatch):
+    dataset = tf.data.Dataset.range(3).map(lambda x: x + 1)
+    graph = compat.dataset_graph(dataset)
+    ops = {node.op for node in graph.node} | {
+        node.op for function in graph.library.function for node in function.node_def
+    }
+    assert {"RangeDataset", "MapDataset", "AddV2"} <= ops
+    monkeypatch.delattr(tf.data.Dataset, "_variant_tensor")
+    with pytest.raises(MissingInternalError) as info:
+        compat.dataset_graph(dataset)
+    _assert_names(info, "tf.data.Dataset._variant_tensor")

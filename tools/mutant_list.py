@@ -439,6 +439,31 @@ MUTANTS = [
         ),
         ("tests/test_uncertainty.py", "-k", "batch_norm"),
     ),
+    # ------------------------------------------------------------------ tf.data service
+    Mutant(
+        "service_keys_seeded_alike_on_every_worker",
+        "distribute keys elements by a seeded random op: every worker draws the same keys",
+        (
+            Source(
+                "keras_noise.data.service:_worker_key",
+                "seed=0,\n        seed2=0,",
+                "seed=1,\n        seed2=1,",
+            ),
+        ),
+        ("tests/test_data_service.py", "-k", "every_layer and jitter and parallel"),
+    ),
+    Mutant(
+        "service_registered_once",
+        "distribute registers the pipeline once: strengths assigned later never reach workers",
+        (
+            Source(
+                "keras_noise.data.service:distribute",
+                "start.map(lambda token: tf.py_function(register, [token], tf.string))",
+                "tf.data.Dataset.from_tensors(register(None))",
+            ),
+        ),
+        ("tests/test_data_service.py", "-k", "strength_assigned_between_epochs"),
+    ),
 ]
 
 

@@ -176,6 +176,8 @@ class KeyScope:
     def __init__(self, key: tf.Tensor):
         self.key = tf.cast(key, tf.int64)
         self._draws: dict[int, int] = {}
+        #: The generators that drew in this scope, in order of their first draw.
+        self.generators: list[NoiseSeedGenerator] = []
 
     def seed_for(self, generator: NoiseSeedGenerator) -> tf.Tensor:
         """The seed of `generator`'s next draw for this element.
@@ -184,6 +186,8 @@ class KeyScope:
         second...) is counted while the map function is traced, so it is the same in every run.
         """
         rank = self._draws.get(id(generator), 0)
+        if not rank:
+            self.generators.append(generator)
         self._draws[id(generator)] = rank + 1
         label = _splitmix64((generator.stream_id << 20) + rank) & (_MASK64 >> 1)
         return fold_in(self.key, tf.constant(label, tf.int64))
