@@ -39,3 +39,11 @@ def test_quick_suite_run_writes_json_and_markdown(tmp_path):
     data = json.loads((tmp_path / "results.json").read_text())
     assert data["meta"]["quick"] is True and data["groups"]
     assert "| kn.Jitter |" in (tmp_path / "results.md").read_text()
+
+
+def test_quick_service_suite_runs_with_worker_processes(tmp_path):
+    """The service suite starts real worker processes: its smoke run must keep working."""
+    results = harness.run(["service"], rounds=1, quick=True, out_dir=tmp_path, log=lambda s: None)
+    (group,) = results
+    labels = [row["label"] for row in group["rows"]]
+    assert labels == ["local kn.data.map", "service, 1 worker(s)", "service, 2 worker(s)"]

@@ -14,6 +14,9 @@ The reproducibility rule of keras-noise:
   stream (its seed and name). It is bit-for-bit reproducible across runs and processes under
   any ``num_parallel_calls``; with ``deterministic=False`` the *order* of the output may vary,
   but each element still carries the same noise.
+* **On the `tf.data` service** (`keras_noise.data.distribute`): every element draws its own
+  noise on every worker, but which element gets which noise is not reproducible (see
+  `keras_noise.data.service`).
 """
 
 from __future__ import annotations
