@@ -9,6 +9,8 @@ import numpy as np
 import pytest
 import tensorflow as tf
 from registry import CASES_BY_KIND, params
+from test_registry_noise_level import _assert_equal as assert_equal
+from test_registry_noise_level import _clean as clean_output
 
 import keras_noise as kn
 
@@ -53,16 +55,22 @@ def _zeros(count: int, width: int = 8) -> tf.data.Dataset:
 
 @pytest.mark.parametrize("mode", MODES)
 @params(TF_DATA_CASES)
-def test_every_layer_draws_distinct_noise_on_every_worker(case, mode, cluster):
-    """The same element, 6 times, through a seeded layer: no two outputs alike on any worker."""
+def test_every_layer_draws_distinct_noise_on_every_worker_and_follows_its_strength(
+    case, mode, cluster
+):
+    """The same element, 6 times, through a seeded layer: no two outputs alike on any worker;
+    then the layer's zero strength, assigned between epochs, gives the clean output there."""
     x = case.inputs(batch=16 if case.kind == "batch" else 2)
     dataset = tf.data.Dataset.from_tensors(x).repeat(6)
-    served = kn.data.distribute(
-        dataset, case.layer(seed=1), service=cluster.target, processing_mode=mode
-    )
+    layer = case.layer(seed=1)
+    served = kn.data.distribute(dataset, layer, service=cluster.target, processing_mode=mode)
     digests = _digests(served)
     assert len(digests) == (12 if mode == "parallel_epochs" else 6)
     assert len(set(digests)) == len(digests), f"{len(digests) - len(set(digests))} repeats"
+    if case.zero_strength is not None:
+        layer.strength.assign(case.zero_strength)
+        for element in served.as_numpy_iterator():
+            assert_equal(element, clean_output(case, layer, x))
 
 
 @pytest.mark.parametrize("mode", MODES)
