@@ -2,7 +2,7 @@
 
 import sys
 
-from keras_noise.cli import main
+from benchmarks.cli import main
 
 if __name__ == "__main__":
-    sys.exit(main(["bench", *sys.argv[1:]]))
+    sys.exit(main())

@@ -80,12 +80,14 @@ class Group:
         candidates: the implementations; the first is the subject of the ratio column.
         targets: bounds checked on the measured ratios.
         unit: what `Candidate.items` counts, e.g. "images".
+        teardown: called once after the rounds (e.g. stops servers the candidates use).
     """
 
     name: str
     candidates: list[Candidate]
     targets: list[Target] = dataclasses.field(default_factory=list)
     unit: str = "items"
+    teardown: Callable[[], object] | None = None
 
 
 def measure(group: Group, rounds: int) -> dict:
@@ -226,7 +228,11 @@ def run(
         module = importlib.import_module(f"benchmarks.suites.{name}")
         for group in module.groups(quick=quick):
             log(f"[bench] {name}: {group.name} ({rounds} rounds)")
-            results.append({"suite": name, **measure(group, rounds)})
+            try:
+                results.append({"suite": name, **measure(group, rounds)})
+            finally:
+                if group.teardown is not None:
+                    group.teardown()
         for figure in getattr(module, "figures", lambda quick: [])(quick=quick):
             log(f"[bench] {name}: {figure.name}")
             results.append({"suite": name, "kind": "figure", **dataclasses.asdict(figure)})

@@ -16,34 +16,30 @@ class UsageError(Exception):
     """A problem with the command line that the user can fix; printed without a traceback."""
 
 
-def _import_benchmarks():
-    """Imports the `benchmarks` package from the current folder or the source checkout."""
+def _import_benchmarks_cli():
+    """The benchmarks' command line, from the current folder or the source checkout."""
     try:
-        import benchmarks.harness as harness
+        import benchmarks.cli as benchmarks_cli
     except ImportError:
         checkout = Path(__file__).resolve().parent.parent
-        if not (checkout / "benchmarks" / "harness.py").exists():
+        if not (checkout / "benchmarks" / "cli.py").exists():
             raise UsageError(
-                "`keras-noise bench` runs the benchmarks/ folder of a source checkout; run it "
-                "from a clone of the keras-noise repository."
+                "`keras-noise bench` runs the benchmarks/ folder of a source checkout (the "
+                "wheel does not ship it); run it from a clone of the keras-noise repository."
             ) from None
         sys.path.insert(0, str(checkout))
-        import benchmarks.harness as harness
-    return harness
+        import benchmarks.cli as benchmarks_cli
+    return benchmarks_cli
 
 
-def _bench(args: argparse.Namespace) -> int:
-    harness = _import_benchmarks()
-    if args.rounds < 1:
-        raise UsageError(f"--rounds must be >= 1. Received: --rounds={args.rounds}")
+def _bench(arguments: Sequence[str]) -> int:
+    """`keras-noise bench ...`: the benchmarks parse their own options."""
     try:
-        results = harness.run(args.suite, rounds=args.rounds, quick=args.quick, out_dir=args.out)
-    except ValueError as error:
-        raise UsageError(str(error)) from None
-    print()
-    print(harness.to_markdown(results))
-    print(f"Results written to {Path(args.out) / 'results.json'} and results.md")
-    return 0
+        benchmarks_cli = _import_benchmarks_cli()
+    except UsageError as error:
+        print(f"keras-noise bench: error: {error}", file=sys.stderr)
+        return 2
+    return benchmarks_cli.main(arguments, prog="keras-noise bench")
 
 
 def _demo(args: argparse.Namespace) -> int:
@@ -81,12 +77,12 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_arguments(demo_parser)
     demo_parser.set_defaults(handler=_demo)
 
-    bench = commands.add_parser("bench", help="run the benchmarks (from a source checkout)")
-    bench.add_argument("--suite", action="append", help="suite to run (repeatable; default all)")
-    bench.add_argument("--rounds", type=int, default=15, help="interleaved rounds per group")
-    bench.add_argument("--quick", action="store_true", help="small shapes, a smoke run")
-    bench.add_argument("--out", default="bench_output", help="folder for results.json/.md")
-    bench.set_defaults(handler=_bench)
+    # Listed for --help only: `main` hands `bench ...` to the benchmarks' own parser.
+    commands.add_parser(
+        "bench",
+        help="run the benchmarks (from a source checkout; `keras-noise bench --help` lists "
+        "their options)",
+    )
 
     verify = commands.add_parser(
         "verify",
@@ -101,6 +97,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Runs the command line; returns the exit status."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["bench"]:
+        return _bench(argv[1:])
     args = build_parser().parse_args(argv)
     try:
         return args.handler(args)

@@ -1,6 +1,8 @@
 """The `keras-noise` command line: clear errors with exit status 2, and a demo smoke run."""
 
 import json
+import re
+from pathlib import Path
 
 import pytest
 
@@ -82,3 +84,22 @@ def test_demo_quick_smoke_run_writes_its_report(tmp_path):
     assert main(["demo", "--quick", "--out", str(out.parent)]) == 0
     results = json.loads((out / "results.json").read_text())
     assert results and (out / "report.md").read_text().startswith("# keras-noise demo")
+
+
+def test_the_benchmarks_do_not_import_the_command_that_runs_them():
+    """`keras-noise bench` imports `benchmarks.cli`; the reverse import would be a cycle."""
+    root = Path(__file__).resolve().parent.parent / "benchmarks"
+    imports = re.compile(
+        r"^\s*(from keras_noise import cli\b|from keras_noise\.cli |import keras_noise\.cli)",
+        re.M,
+    )
+    offenders = [p.name for p in root.rglob("*.py") if imports.search(p.read_text())]
+    assert offenders == []
+
+
+def test_bench_help_lists_the_benchmark_options(capsys):
+    with pytest.raises(SystemExit) as info:
+        main(["bench", "--help"])
+    assert info.value.code == 0
+    out = capsys.readouterr().out
+    assert "usage: keras-noise bench" in out and "--rounds" in out and "--quick" in out

@@ -47,7 +47,13 @@ class _Cluster:
             subprocess.Popen([sys.executable, "-c", _WORKER, address]) for _ in range(workers)
         ]
         for process in self.processes:
-            atexit.register(process.kill)
+            atexit.register(process.kill)  # if the run is interrupted before `close`
+
+    def close(self) -> None:
+        """Stops the worker processes (a worker would keep calling a dispatcher that is gone)."""
+        for process in self.processes:
+            process.kill()
+            process.wait()
 
     @property
     def target(self) -> str:
@@ -84,8 +90,10 @@ def _group(images: int, size: int) -> Group:
     source = _source(images, size)
     local = kn.data.map(source, _augment(), seed=0, num_parallel_calls=tf.data.AUTOTUNE)
     candidates = [_epoch_candidate("local kn.data.map", local, images)]
+    clusters = []
     for workers in (1, 2):
         cluster = _Cluster(workers)
+        clusters.append(cluster)
         served = kn.data.distribute(
             source,
             _augment(),
@@ -100,6 +108,7 @@ def _group(images: int, size: int) -> Group:
         name=f"Cutout -> Mixup epoch, {images} images {size}x{size}x3, batch {BATCH}",
         unit="images",
         candidates=candidates,
+        teardown=lambda: [cluster.close() for cluster in clusters],
     )
 
 
