@@ -133,3 +133,12 @@ def test_xla_graph_has_no_random_op():
     graph = compiled.get_concrete_function(tf.TensorSpec((2,), tf.int64)).graph
     random_ops = [op.type for op in graph.get_operations() if "Random" in op.type]
     assert random_ops == []
+
+
+@pytest.mark.parametrize("dtype", ["float16", "bfloat16"])
+def test_16_bit_uniforms_never_round_up_to_one(dtype):
+    """A 24-bit draw cast to 16 bits rounds up to 1.0 about once in 2**12 (float16) draws."""
+    u = counter_hash.uniform((1 << 20,), tf.constant([3, 4], tf.int64), dtype).numpy()
+    assert u.dtype.name == dtype and float(u.max()) < 1.0 and float(u.min()) >= 0.0
+    # Still uniform: the mean of 2**20 draws of a grid with 2**b points.
+    assert abs(float(u.astype("float64").mean()) - 0.5) < 0.005

@@ -95,16 +95,25 @@ def bits(shape, seed: tf.Tensor) -> tf.Tensor:
     return tf.reshape(words, shape)
 
 
+# Significant bits of each float type: a uniform on the grid of multiples of 2**-bits is exact
+# in it, so a cast can never round a draw up to 1.0.
+_SIGNIFICANT_BITS = {tf.float16: 11, tf.bfloat16: 8}
+
+
 def uniform(shape, seed: tf.Tensor, dtype=tf.float32) -> tf.Tensor:
-    """Uniform draws in ``[0, 1)`` on the grid of multiples of ``2**-24``, in `dtype`.
+    """Uniform draws in ``[0, 1)`` on the grid of multiples of ``2**-b``, in `dtype`.
+
+    ``b`` is 24 for float32 and wider types, and the type's significant bits for float16 (11)
+    and bfloat16 (8): every grid point is exact there, so no draw rounds up to 1.0.
 
     Example:
     >>> u = uniform((10000,), tf.constant([1, 2], tf.int64))
     >>> bool(tf.reduce_min(u) >= 0.0) and bool(tf.reduce_max(u) < 1.0)
     True
     """
-    top = tf.cast(tf.bitwise.right_shift(bits(shape, seed), 8), tf.float32)
-    return tf.cast(top * _INV_2_24, dtype)
+    width = _SIGNIFICANT_BITS.get(tf.as_dtype(dtype), 24)
+    top = tf.cast(tf.bitwise.right_shift(bits(shape, seed), 32 - width), tf.float32)
+    return tf.cast(top * (1.0 / (1 << width)), dtype)
 
 
 def normal(shape, seed: tf.Tensor, dtype=tf.float32) -> tf.Tensor:
