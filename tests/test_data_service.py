@@ -176,6 +176,9 @@ def test_noise_drawn_before_the_service_would_repeat_and_is_an_error(cluster):
     upstream = _zeros(4).map(kn.layers.Jitter(1.0))
     with pytest.raises(ValueError, match=r"RngReadAndSkip.*every worker would repeat"):
         kn.data.distribute(upstream, lambda x: x, service=cluster.target)
+    keyed = kn.data.map(_zeros(4), kn.layers.Jitter(1.0), seed=0)
+    with pytest.raises(ValueError, match=r"\(keras_noise.data.map;.*every worker would repeat"):
+        kn.data.distribute(keyed, lambda x: x, service=cluster.target)
 
 
 def test_other_bad_arguments_are_named(cluster):

@@ -32,6 +32,9 @@ from keras_noise.ops.random import derive_key, element_key_scope, fold_in
 __all__ = ["element_key", "map"]
 
 _KEY_LABEL = "keras_noise.data.map"
+#: The name scope of the element keys in a keyed map's graph (`keras_noise.data.distribute`
+#: finds keyed maps by it: their epoch counter would be frozen on tf.data service workers).
+KEY_SCOPE = "keras_noise_data_map_key"
 
 
 def element_key(seed: int, epoch: tf.Tensor, index: tf.Tensor) -> tf.Tensor:
@@ -45,8 +48,8 @@ def element_key(seed: int, epoch: tf.Tensor, index: tf.Tensor) -> tf.Tensor:
 
     Returns:
         An int64 tensor of shape `(2,)`; every `NoiseSeedGenerator.next()` traced under
-        `element_key_scope(key)` derives its seed from it. More inputs (a `tf.data` service
-        worker id...) can be folded in with `keras_noise.ops.random.fold_in`.
+        `element_key_scope(key)` derives its seed from it. More inputs (a shard index...) can
+        be folded in with `keras_noise.ops.random.fold_in`.
 
     Example:
     >>> a = element_key(3, tf.constant(0, tf.int64), tf.constant(7, tf.int64))
@@ -129,7 +132,9 @@ def map(  # noqa: A001 - mirrors `tf.data.Dataset.map`, as `kn.data.map`.
     keyed = tf.data.Dataset.zip((_epoch_numbers(), tf.data.Dataset.counter(), dataset))
 
     def keyed_call(epoch, index, element):
-        with element_key_scope(element_key(seed, epoch, index)):
+        with tf.name_scope(KEY_SCOPE):
+            key = element_key(seed, epoch, index)
+        with element_key_scope(key):
             return function(*element) if isinstance(element, tuple) else function(element)
 
     mapped = keyed.map(

@@ -34,6 +34,7 @@ import tensorflow as tf
 
 from keras_noise._keras_compat import dataset_graph
 from keras_noise._validation import check_choice, invalid_type, invalid_value
+from keras_noise.data.keyed import KEY_SCOPE
 from keras_noise.ops.random import element_key_scope
 
 __all__ = ["distribute", "is_served"]
@@ -98,13 +99,20 @@ def _check_reachable(service: str) -> None:
         ) from error
 
 
-def _repeating_ops(dataset: tf.data.Dataset) -> list[str]:
-    """The ops of `dataset`'s graph (functions included) that would repeat on every worker."""
+def _repeating_draws(dataset: tf.data.Dataset) -> list[str]:
+    """What in `dataset`'s graph (functions included) would repeat its noise on every worker.
+
+    That is counter-based random ops, and the keys of a `keras_noise.data.map`, whose epoch
+    counter the service's copy freezes.
+    """
     graph = dataset_graph(dataset)
     nodes = list(graph.node)
     for function in graph.library.function:
         nodes.extend(function.node_def)
-    return sorted({node.op for node in nodes if node.op in _REPEATING_OPS})
+    found = {node.op for node in nodes if node.op in _REPEATING_OPS}
+    if any(node.name.startswith(f"{KEY_SCOPE}/") for node in nodes):
+        found.add("keras_noise.data.map")
+    return sorted(found)
 
 
 def distribute(
@@ -175,14 +183,14 @@ def distribute(
     mapped = dataset.map(
         keyed_call, num_parallel_calls=num_parallel_calls, deterministic=deterministic
     )
-    repeating = _repeating_ops(mapped)
+    repeating = _repeating_draws(mapped)
     if repeating:
         raise ValueError(
             "Invalid value for `dataset`: expected a pipeline whose noise is all drawn by "
-            "`function`, but its graph reads a counter-based random state "
-            f"({', '.join(repeating)}; e.g. an earlier `ds.map(layer)` of a keras-noise layer), "
-            "which the tf.data service copies to every worker, so every worker would repeat "
-            "the same noise. Move those layers into `function`. Received: dataset="
+            "`function`, but its graph draws noise from a state the tf.data service copies "
+            f"to every worker ({', '.join(repeating)}; e.g. an earlier `ds.map(layer)` or "
+            "`kn.data.map` of keras-noise layers), so every worker would repeat the same "
+            "noise. Move those layers into `function`. Received: dataset="
             f"{dataset!r}"
         )
     _SERVED_GENERATORS.update(served_generators)
