@@ -15,6 +15,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+import keras_noise as kn
 from keras_noise.demo.datasets import Split
 
 BuildFn = Callable[[Split, int], keras.Model]
@@ -71,6 +72,28 @@ class Corruption:
         its name, so every recipe is judged on the same draw.
         """
         return np.asarray(self.layer(split, severity, seed)(split.x_test))
+
+
+def noise_first_recipe(network: Callable[..., keras.Model], description: str, *noise) -> Recipe:
+    """A recipe whose noise layers (made per seed by the `noise` factories) precede `network`.
+
+    Args:
+        network: `(split, *noise_layers) -> compiled model`, the task's network.
+        description: the recipe's line in the report.
+        *noise: factories `seed -> layer`, applied in order before the network.
+    """
+    return Recipe(description, lambda split, seed: network(split, *(make(seed) for make in noise)))
+
+
+def gaussian_noise_corruption(unit: str) -> Corruption:
+    """Gaussian noise at σ = 0.25, 0.5 and 1, in `unit` (e.g. "feature stds"), by `Jitter`."""
+    return Corruption(
+        "gaussian_noise",
+        "gauss σ",
+        f"sigma ({unit})",
+        (0.25, 0.5, 1.0),
+        lambda split, sigma, seed: kn.layers.Jitter(stddev=sigma, seed=seed, name="corruption"),
+    )
 
 
 @dataclasses.dataclass(frozen=True)

@@ -10,11 +10,19 @@ time-series task.
 
 from __future__ import annotations
 
+import functools
+
 import keras
 
 import keras_noise as kn
 from keras_noise.demo.datasets import Split, load_spoken_digits_split
-from keras_noise.demo.tasks.base import Corruption, Experiment, Recipe, Task
+from keras_noise.demo.tasks.base import (
+    Corruption,
+    Experiment,
+    Task,
+    gaussian_noise_corruption,
+    noise_first_recipe,
+)
 
 TIME_WIDTH, TIME_MASKS = 4, 2  # frames: recordings have ~17 frames (median), padded to 32
 FREQUENCY_WIDTH = 3  # of 13 coefficients
@@ -38,8 +46,7 @@ def cnn(split: Split, *noise: keras.layers.Layer) -> keras.Model:
     return model
 
 
-def _recipe(description: str, *noise) -> Recipe:
-    return Recipe(description, lambda split, seed: cnn(split, *(make(seed) for make in noise)))
+_recipe = functools.partial(noise_first_recipe, cnn)
 
 
 def _time_mask(seed):
@@ -69,13 +76,7 @@ RECIPES = {
 }
 
 CORRUPTIONS = (
-    Corruption(
-        "gaussian_noise",
-        "gauss σ",
-        "sigma (coefficient stds)",
-        (0.25, 0.5, 1.0),
-        lambda split, sigma, seed: kn.layers.Jitter(stddev=sigma, seed=seed, name="corruption"),
-    ),
+    gaussian_noise_corruption("coefficient stds"),
     Corruption(
         "time_bands",
         "time bands",

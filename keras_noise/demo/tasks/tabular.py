@@ -8,12 +8,21 @@ outputs, which the guides list next to inputs, weights, activations and gradient
 
 from __future__ import annotations
 
+import functools
+
 import keras
 import tensorflow as tf
 
 import keras_noise as kn
 from keras_noise.demo.datasets import Split, load_breast_cancer_split, load_diabetes_split
-from keras_noise.demo.tasks.base import Corruption, Experiment, Recipe, Task
+from keras_noise.demo.tasks.base import (
+    Corruption,
+    Experiment,
+    Recipe,
+    Task,
+    gaussian_noise_corruption,
+    noise_first_recipe,
+)
 
 JITTER_STDDEV = 0.3  # features are standardized: a fraction of each feature's spread
 MASK_RATE = 0.2
@@ -40,9 +49,7 @@ def mlp(split: Split, *noise: keras.layers.Layer) -> keras.Model:
     return model
 
 
-def _recipe(description: str, *noise) -> Recipe:
-    """A recipe whose noise layers (made per seed by the `noise` factories) precede the MLP."""
-    return Recipe(description, lambda split, seed: mlp(split, *(make(seed) for make in noise)))
+_recipe = functools.partial(noise_first_recipe, mlp)
 
 
 def _jitter(seed: int) -> keras.layers.Layer:
@@ -85,13 +92,7 @@ def _recipes(*, regression: bool) -> dict[str, Recipe]:
 
 
 CORRUPTIONS = (
-    Corruption(
-        "gaussian_noise",
-        "gauss σ",
-        "sigma (feature stds)",
-        (0.25, 0.5, 1.0),
-        lambda split, sigma, seed: kn.layers.Jitter(stddev=sigma, seed=seed, name="corruption"),
-    ),
+    gaussian_noise_corruption("feature stds"),
     Corruption(
         "missing_features",
         "missing",

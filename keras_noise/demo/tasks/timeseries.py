@@ -8,11 +8,19 @@ to (noise at a signal-to-noise ratio; time stretching by resampling).
 
 from __future__ import annotations
 
+import functools
+
 import keras
 
 import keras_noise as kn
 from keras_noise.demo.datasets import Split, load_gunpoint_split
-from keras_noise.demo.tasks.base import Corruption, Experiment, Recipe, Task
+from keras_noise.demo.tasks.base import (
+    Corruption,
+    Experiment,
+    Task,
+    gaussian_noise_corruption,
+    noise_first_recipe,
+)
 
 JITTER_STDDEV = 0.2  # the series are z-normalized
 DROP_RATE = 0.1
@@ -37,8 +45,7 @@ def cnn(split: Split, *noise: keras.layers.Layer) -> keras.Model:
     return model
 
 
-def _recipe(description: str, *noise) -> Recipe:
-    return Recipe(description, lambda split, seed: cnn(split, *(make(seed) for make in noise)))
+_recipe = functools.partial(noise_first_recipe, cnn)
 
 
 def _jitter(seed):
@@ -68,13 +75,7 @@ RECIPES = {
 }
 
 CORRUPTIONS = (
-    Corruption(
-        "gaussian_noise",
-        "gauss σ",
-        "sigma (series stds)",
-        (0.25, 0.5, 1.0),
-        lambda split, sigma, seed: kn.layers.Jitter(stddev=sigma, seed=seed, name="corruption"),
-    ),
+    gaussian_noise_corruption("series stds"),
     Corruption(
         "dropped_steps",
         "dropped",
