@@ -1,12 +1,9 @@
 """Griffe extension: read the package's ``Example:`` sections as Google-style examples.
 
-The package's docstrings write their doctests flush with the docstring's text::
-
-    Example:
-    >>> kn.layers.Jitter(0.1)
-
-Google style (and griffe's parser) wants a section's body indented under its title; unindented,
-the doctest would render as Markdown block quotes. This extension indents the body of every
+The package's docstrings write the doctests of an ``Example:`` section flush with the section
+title (the ``>>>`` lines start in the title's column). Google style, and griffe's parser, want a
+section's body indented under its title; unindented, the doctests would render as Markdown block
+quotes. This extension indents the body of every
 ``Example:``/``Examples:`` section, up to the next section title or the end of the docstring, before
 griffe parses the docstring. It changes what the site renders, never the source (pytest runs the
 doctests either way).
