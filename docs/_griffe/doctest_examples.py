@@ -20,20 +20,22 @@ _SECTION_TITLE = re.compile(r"^[A-Z][A-Za-z ]*:\s*$")
 
 
 def indent_examples(text: str) -> str:
-    """Indent the unindented body of each ``Example:`` section of a dedented docstring."""
-    lines = text.split("\n")
+    """Indent the body of each ``Example:`` section of a dedented docstring written flush.
+
+    A section whose first line is already indented (standard Google style) is left as it is.
+    """
     out: list[str] = []
-    in_example = False
-    for line in lines:
+    mode = None  # outside an example section; else "undecided", "indent" or "keep"
+    for line in text.split("\n"):
         if _EXAMPLE_TITLE.match(line):
-            in_example = True
+            mode = "undecided"
             out.append("Examples:")
             continue
-        if in_example and _SECTION_TITLE.match(line):
-            in_example = False
-        if in_example and line and not line.startswith(" "):
-            line = "    " + line
-        out.append(line)
+        if mode is not None and _SECTION_TITLE.match(line):
+            mode = None
+        if mode == "undecided" and line.strip():
+            mode = "keep" if line.startswith(" ") else "indent"
+        out.append("    " + line if mode == "indent" and line else line)
     return "\n".join(out)
 
 
