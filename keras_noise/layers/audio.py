@@ -19,7 +19,8 @@ from keras_noise._validation import check_float, check_range, invalid_value
 from keras_noise.layers._dtypes import check_float_input
 from keras_noise.layers._layout import check_batched, is_batched
 from keras_noise.layers.base import NoiseLayer
-from keras_noise.ops import masking, random
+from keras_noise.ops import audio as audio_ops
+from keras_noise.ops import random
 
 
 class _WaveformLayer(NoiseLayer):
@@ -167,10 +168,10 @@ class AddNoiseSNR(_WaveformLayer):
         noise = None
         if self._bank is not None:
             bank = tf.convert_to_tensor(self._bank)
-            noise = masking.noise_from_bank(bank, size[0], tf.shape(batch)[1], seed_noise)
+            noise = audio_ops.noise_from_bank(bank, size[0], tf.shape(batch)[1], seed_noise)
             if len(batch.shape) == 3 and self.noise_bank.ndim == 2:
                 noise = noise[:, :, None]  # the same noise on every channel
-        return masking.add_noise_at_snr(batch, snr, seed_noise, noise=noise)
+        return audio_ops.add_noise_at_snr(batch, snr, seed_noise, noise=noise)
 
     def get_config(self) -> dict:
         bank = None if self.noise_bank is None else self.noise_bank.tolist()
@@ -267,7 +268,7 @@ class SpeedPerturb(_WaveformLayer):
         factors = random.uniform(size, seed_factor, minval=low, maxval=high)
         rate = self.read_strength(self.strength, tf.float32)
         factors = tf.where(random.bernoulli(size, rate, seed_apply), factors, 1.0)
-        return masking.resample_linear(batch, factors)
+        return audio_ops.resample_linear(batch, factors)
 
     def get_config(self) -> dict:
         return {

@@ -7,10 +7,10 @@ and each example is paired with the next one (`keras_noise.ops.mixing.partner_in
 example is paired with itself and every example is used as a partner exactly once.
 
 Sample weights are mixed with the same weights as the inputs, and labels use the weight-adjusted
-share of `keras_noise.ops.mixing.mix_labels`: the weighted loss of a mixed example equals the
+share of `keras_noise.ops.labels.mix_labels`: the weighted loss of a mixed example equals the
 weighted losses of the two examples it mixes, in their proportions. Equal weights give plain Mixup.
 
-The mixing weights are drawn in float32 (`keras_noise.ops.mixing.symmetric_beta`, which compiles
+The mixing weights are drawn in float32 (`keras_noise.ops.beta.symmetric_beta`, which compiles
 under XLA, unlike `keras.random.beta`) and cast once to the images' dtype, so `mixed_float16` and
 `mixed_bfloat16` pipelines work. A seed gives the same mixing in eager calls, graphs and `tf.data`
 maps; inside an XLA-compiled function, TensorFlow's random ops give another stream.
@@ -25,7 +25,7 @@ import tensorflow as tf
 
 from keras_noise._validation import check_choice, check_float, check_rank
 from keras_noise.layers._batch import BatchNoiseLayer
-from keras_noise.ops import mixing
+from keras_noise.ops import mixing as mixing_ops
 
 _ALPHA_BOUNDS = {"low": 0.0, "low_inclusive": False}
 _MODES = ("example", "batch")
@@ -126,7 +126,7 @@ class Mixup(BatchNoiseLayer):
     def apply_batch(self, features, labels, sample_weight):
         probabilities = self.class_probabilities(labels, batched=True)
         features = self.check_batch_sizes(features, labels, sample_weight)
-        mixed, probabilities, sample_weight = mixing.mixup(
+        mixed, probabilities, sample_weight = mixing_ops.mixup(
             features,
             probabilities,
             self.seed_generator.next(),
@@ -229,7 +229,7 @@ class CutMix(BatchNoiseLayer):
                 f"Invalid input shape for layer '{self.name}': expected labels of shape (batch, "
                 f"classes) for whole images. Received: labels of shape {tuple(labels.shape)}"
             )
-        images, probabilities, sample_weight = mixing.cutmix(
+        images, probabilities, sample_weight = mixing_ops.cutmix(
             features,
             probabilities,
             self.seed_generator.next(),

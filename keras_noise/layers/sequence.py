@@ -9,7 +9,7 @@ from keras_noise._validation import check_choice, check_float
 from keras_noise.layers._dtypes import KeepsInputDtype, check_fill_value, check_numeric_input
 from keras_noise.layers._layout import check_batched, is_batched
 from keras_noise.layers.base import NoiseLayer
-from keras_noise.ops import masking
+from keras_noise.ops import sequence as sequence_ops
 
 
 @keras.saving.register_keras_serializable(package="keras_noise")
@@ -100,7 +100,7 @@ class TemporalDropout(KeepsInputDtype, NoiseLayer):
 
     def apply_noise(self, inputs):
         single = not self._is_batch(inputs.shape)
-        outputs = masking.temporal_dropout(
+        outputs = sequence_ops.temporal_dropout(
             inputs[None] if single else inputs,
             self.read_strength(self.strength, tf.float32),
             self.seed_generator.next(),

@@ -17,7 +17,8 @@ from keras_noise._validation import check_float, check_int
 from keras_noise.layers._dtypes import KeepsInputDtype, check_fill_value, check_numeric_input
 from keras_noise.layers._layout import check_batched, is_batched
 from keras_noise.layers.base import NoiseLayer
-from keras_noise.ops import masking
+from keras_noise.ops import sequence as sequence_ops
+from keras_noise.ops import spectral as spectral_ops
 
 
 class _BandMask(KeepsInputDtype, NoiseLayer):
@@ -65,7 +66,7 @@ class _BandMask(KeepsInputDtype, NoiseLayer):
         x = inputs[None] if single else inputs
         axis = 1 + self.axis_in_example
         shape = tf.shape(x)
-        mask = masking.band_mask(
+        mask = spectral_ops.band_mask(
             shape[0],
             shape[axis],
             self.seed_generator.next(),
@@ -74,7 +75,7 @@ class _BandMask(KeepsInputDtype, NoiseLayer):
             max_fraction=self.max_fraction,
             rate=self.read_strength(self.strength, tf.float32),
         )
-        outputs = masking.mask_along_axis(x, mask, axis, fill_value=self.fill_value)
+        outputs = sequence_ops.mask_along_axis(x, mask, axis, fill_value=self.fill_value)
         return outputs[0] if single else outputs
 
     def get_config(self) -> dict:

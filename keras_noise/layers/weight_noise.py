@@ -42,7 +42,7 @@ import tensorflow as tf
 from keras_noise._validation import check_choice, invalid_type, invalid_value
 from keras_noise.layers._sampling_mode import active_samples
 from keras_noise.layers.base import NoiseLayer
-from keras_noise.ops import dropout as dropout_ops
+from keras_noise.ops import in_model as in_model_ops
 from keras_noise.ops.random import split_seed
 
 _EXPECTED_LAYER = (
@@ -306,7 +306,7 @@ class WeightNoise(KernelNoiseWrapper):
 
     def perturb(self, value, seed):
         stddev = self.read_strength(self.strength, "float32")
-        return dropout_ops.weight_noise(value, stddev, seed, relative_to=self.relative_to)
+        return in_model_ops.weight_noise(value, stddev, seed, relative_to=self.relative_to)
 
     def get_config(self) -> dict:
         return {**super().get_config(), "relative_to": self.relative_to}
@@ -376,7 +376,7 @@ class DropConnect(KernelNoiseWrapper):
 
     def perturb(self, value, seed):
         rate = self.read_strength(self.strength, "float32")
-        return dropout_ops.drop_connect(value, rate, seed)
+        return in_model_ops.drop_connect(value, rate, seed)
 
     def get_config(self) -> dict:
         return {**super().get_config(), "drop_bias": self.drop_bias}
