@@ -335,20 +335,14 @@ class DropConnect(KernelNoiseWrapper):
         seed: an int >= 0 for reproducible masks, or None.
         **kwargs: base layer arguments (`name`, ...).
 
-    Call arguments:
-        inputs: the inner layer's input; further positional and keyword arguments (a
-            MultiHeadAttention's value, an RNN's `initial_state`, an explicit `mask=`) go to it too.
-        training: True for a masked kernel; False or None for the clean one.
-
-    Returns:
-        The inner layer's output.
+    Call arguments and return value: as in `WeightNoise` (`training=True` masks the kernel).
 
     Example:
     >>> import numpy as np, keras, keras_noise as kn
     >>> dense = keras.layers.Dense(3)
     >>> layer = kn.layers.DropConnect(dense, rate=0.5, seed=0)
-    >>> x = np.ones((2, 4), "float32")
-    >>> bool(np.allclose(layer(x), dense(x)))
+    >>> y = layer(np.ones((2, 4), "float32"), training=True)
+    >>> bool(np.allclose(y[0], y[1]))  # equal rows: one mask for the whole batch
     True
 
     References:
