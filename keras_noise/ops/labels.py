@@ -19,6 +19,13 @@ def class_probabilities(labels: tf.Tensor, num_classes: int | None = None) -> tf
     NaN rows (callers check ids first where they can raise; this makes a bad id visible where a
     graph cannot raise, e.g. under XLA). Float labels are cast to float32 unchanged.
 
+    Args:
+        labels: integer class ids (`(batch,)` or `(batch, 1)`, or any shape), or float labels.
+        num_classes: the number of classes; required for integer labels.
+
+    Returns:
+        Float32 probabilities: one-hot rows for class ids, the float labels as they are.
+
     Example:
     >>> class_probabilities(tf.constant([[2], [0]]), 3).numpy().tolist()
     [[0.0, 0.0, 1.0], [1.0, 0.0, 0.0]]
