@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from scipy import ndimage
 
 import keras_noise as kn
-from keras_noise.ops import masking
+from keras_noise.ops import image
 
 SEEDS = [0, 1, 2]
 
@@ -273,7 +273,7 @@ def test_cutout_border_holes_are_clipped_rectangles():
 
 @pytest.mark.parametrize("seed", SEEDS)
 def test_random_box_sizes_draw_areas_uniformly_and_aspect_ratios_log_uniformly(seed):
-    h, w = masking.random_box_sizes(
+    h, w = image.random_box_sizes(
         20000,
         1000,
         800,

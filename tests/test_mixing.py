@@ -16,7 +16,7 @@ import tensorflow as tf
 from hypothesis import strategies as st
 
 import keras_noise as kn
-from keras_noise.ops import mixing
+from keras_noise.ops import beta, mixing
 
 SEED = tf.constant([3, 4], tf.int64)
 SHAPE = (8, 6, 10, 3)  # non-square images
@@ -39,7 +39,7 @@ def _one_hot(batch=8, classes=4):
 # ----------------------------------------------------------------------------- Beta draws
 @pytest.mark.parametrize("alpha", [0.2, 1.0, 2.0])
 def test_symmetric_beta_has_the_moments_of_beta(alpha):
-    draws = mixing.symmetric_beta([200_000], alpha, SEED).numpy().astype("float64")
+    draws = beta.symmetric_beta([200_000], alpha, SEED).numpy().astype("float64")
     variance = 1.0 / (4.0 * (2.0 * alpha + 1.0))
     # 6 standard errors: the mean's is sqrt(var / n); the variance's is below sqrt(1/16 / n).
     assert abs(draws.mean() - 0.5) < 6 * math.sqrt(variance / draws.size)
@@ -53,8 +53,8 @@ def test_gamma_draws_are_exact_in_distribution(alpha, method):
     """A Kolmogorov-Smirnov test of log Gamma(alpha) (log space keeps tiny draws exact), for the
     XLA path (rejection) and the kernel path."""
     special, stats = scipy.special, scipy.stats
-    uniforms = tf.random.stateless_uniform([1 + 3 * mixing._CANDIDATES, 50_000], SEED)
-    log_gamma = getattr(mixing, f"_log_gamma_{method}")
+    uniforms = tf.random.stateless_uniform([1 + 3 * beta._CANDIDATES, 50_000], SEED)
+    log_gamma = getattr(beta, f"_log_gamma_{method}")
     logs = log_gamma(uniforms, tf.constant(alpha), SEED).numpy()
     result = stats.kstest(logs.astype("float64"), lambda t: special.gammainc(alpha, np.exp(t)))
     assert result.pvalue > 1e-6, f"KS statistic {result.statistic:.4f}"
@@ -63,10 +63,10 @@ def test_gamma_draws_are_exact_in_distribution(alpha, method):
 def test_gamma_draws_stay_exact_when_the_first_round_rejects_everything():
     """Acceptance uniforms of 0 reject every first-round candidate: the loop draws them all."""
     special, stats = scipy.special, scipy.stats
-    uniforms = tf.random.stateless_uniform([1 + 3 * mixing._CANDIDATES, 20_000], SEED)
-    candidates = 2 * mixing._CANDIDATES
+    uniforms = tf.random.stateless_uniform([1 + 3 * beta._CANDIDATES, 20_000], SEED)
+    candidates = 2 * beta._CANDIDATES
     uniforms = tf.concat([uniforms[: 1 + candidates], tf.zeros_like(uniforms[1 + candidates :])], 0)
-    logs = mixing._log_gamma_rejection(uniforms, tf.constant(0.5), SEED).numpy()
+    logs = beta._log_gamma_rejection(uniforms, tf.constant(0.5), SEED).numpy()
     result = stats.kstest(logs.astype("float64"), lambda t: special.gammainc(0.5, np.exp(t)))
     assert result.pvalue > 1e-6, f"KS statistic {result.statistic:.4f}"
 
@@ -74,7 +74,7 @@ def test_gamma_draws_stay_exact_when_the_first_round_rejects_everything():
 def test_mixup_graph_outside_xla_has_no_loop():
     """A loop makes every new tf.data iterator instantiate its functions: a cost per epoch."""
     graph = (
-        tf.function(lambda seed: mixing.symmetric_beta([8], 0.5, seed))
+        tf.function(lambda seed: beta.symmetric_beta([8], 0.5, seed))
         .get_concrete_function(tf.TensorSpec((2,), tf.int64))
         .graph
     )
@@ -84,14 +84,14 @@ def test_mixup_graph_outside_xla_has_no_loop():
 
 
 def test_symmetric_beta_compiles_under_xla_with_the_same_distribution():
-    draw = tf.function(lambda seed: mixing.symmetric_beta([100_000], 0.5, seed), jit_compile=True)
+    draw = tf.function(lambda seed: beta.symmetric_beta([100_000], 0.5, seed), jit_compile=True)
     draws = draw(SEED).numpy().astype("float64")
     assert abs(draws.var() - 1.0 / 8.0) < 6 * math.sqrt(1.0 / 16.0 / draws.size)
 
 
 @pytest.mark.parametrize("alpha", [0.0, 1e-9])
 def test_symmetric_beta_at_alpha_zero_gives_zeros_and_ones(alpha):
-    draws = mixing.symmetric_beta([1000], alpha, SEED).numpy()
+    draws = beta.symmetric_beta([1000], alpha, SEED).numpy()
     assert set(np.unique(draws)) <= {0.0, 1.0}
 
 

@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import keras_noise as kn
-from keras_noise.ops import masking
+from keras_noise.ops import audio, sequence, spectral
 
 SEEDS = [0, 1, 2]
 
@@ -102,7 +102,7 @@ def test_band_mask_property_bands_fit_and_respect_both_caps(
 ):
     seed = tf.constant([batch, length], tf.int64)
     mask = np.asarray(
-        masking.band_mask(
+        spectral.band_mask(
             batch,
             length,
             seed,
@@ -198,7 +198,7 @@ def _last_kept_reference(kept):
 def test_last_kept_step_property_matches_a_loop(batch, length, probability, seed):
     kept = np.random.default_rng(seed).uniform(size=(batch, length)) < probability
     np.testing.assert_array_equal(
-        masking.last_kept_step(tf.constant(kept)), _last_kept_reference(kept)
+        sequence.last_kept_step(tf.constant(kept)), _last_kept_reference(kept)
     )
 
 
@@ -313,13 +313,13 @@ def test_add_noise_snr_from_a_noise_bank_hits_the_snr_range(seed):
 def test_noise_bank_segments_are_windows_or_loops_of_one_clip():
     ramp = np.arange(1, 101, dtype="float32")[None]  # one clip: 1, 2, ..., 100
     long_segments = np.asarray(
-        masking.noise_from_bank(tf.constant(ramp), 500, 30, tf.constant([1, 2], tf.int64))
+        audio.noise_from_bank(tf.constant(ramp), 500, 30, tf.constant([1, 2], tf.int64))
     )
     starts = long_segments[:, 0] - 1
     np.testing.assert_array_equal(long_segments, starts[:, None] + np.arange(1, 31))
     assert starts.min() == 0 and starts.max() == 70, "windows stay inside the clip"
     looped = np.asarray(
-        masking.noise_from_bank(tf.constant(ramp), 50, 250, tf.constant([3, 4], tf.int64))
+        audio.noise_from_bank(tf.constant(ramp), 50, 250, tf.constant([3, 4], tf.int64))
     )
     np.testing.assert_array_equal(looped[:, 100:], looped[:, :150])  # period: the clip length
     np.testing.assert_array_equal(np.sort(looped[:, :100], axis=1), ramp.repeat(50, 0))
@@ -428,7 +428,7 @@ def test_speed_perturb_draws_factors_per_example_and_rate_keeps_others_unchanged
 )
 def test_resample_linear_property_matches_numpy(length, factors):
     x = np.random.default_rng(length).normal(size=(len(factors), length)).astype("float32")
-    y = np.asarray(masking.resample_linear(tf.constant(x), tf.constant(factors, tf.float32)))
+    y = np.asarray(audio.resample_linear(tf.constant(x), tf.constant(factors, tf.float32)))
     for row, out, factor in zip(x, y, factors, strict=True):
         positions = np.arange(length, dtype="float32") * np.float32(factor)
         expected = np.interp(positions, np.arange(length), row)

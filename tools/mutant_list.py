@@ -305,7 +305,7 @@ MUTANTS = [
         "Cutout's mean fill of integer images is truncated, not rounded (issue #14, item 5)",
         (
             Source(
-                "keras_noise.ops.masking:_channel_mean_fill",
+                "keras_noise.ops.image:_channel_mean_fill",
                 "means = tf.round(means)",
                 "means = tf.floor(means)",
             ),
@@ -330,9 +330,9 @@ MUTANTS = [
         "keras_noise.layers.input_noise:MultiplicativeNoise.apply_noise", "multiplicative_noise"
     ),
     _apply_noise_off("keras_noise.layers.input_noise:SaltAndPepper.apply_noise", "salt_and_pepper"),
-    _apply_noise_off("keras_noise.layers.masking:Cutout.apply_noise", "cutout"),
-    _apply_noise_off("keras_noise.layers.masking:FeatureMask.apply_noise", "feature_mask"),
-    _apply_noise_off("keras_noise.layers.masking:TokenMask.apply_noise", "token_mask"),
+    _apply_noise_off("keras_noise.layers.image:Cutout.apply_noise", "cutout"),
+    _apply_noise_off("keras_noise.layers.tabular:FeatureMask.apply_noise", "feature_mask"),
+    _apply_noise_off("keras_noise.layers.text:TokenMask.apply_noise", "token_mask"),
     _apply_noise_off("keras_noise.layers.spectral:_BandMask.apply_noise", "time_mask"),
     _apply_noise_off("keras_noise.layers.sequence:TemporalDropout.apply_noise", "temporal_dropout"),
     _apply_noise_off("keras_noise.layers.audio:_WaveformLayer.apply_noise", "snr or speed"),
@@ -356,7 +356,7 @@ MUTANTS = [
     Mutant(
         "label_smoothing_off",
         "LabelSmoothing returns the labels unsmoothed",
-        (Replace("keras_noise.ops.mixing:smooth_labels", _labels_unsmoothed),),
+        (Replace("keras_noise.ops.labels:smooth_labels", _labels_unsmoothed),),
         _level("label_smoothing"),
     ),
     Mutant(

@@ -4,12 +4,14 @@ from keras_noise.layers.activation_noise import ActivationNoise
 from keras_noise.layers.audio import AddNoiseSNR, SpeedPerturb
 from keras_noise.layers.base import NoiseLayer
 from keras_noise.layers.dropout import DropPath, MCDropout
+from keras_noise.layers.image import Cutout
 from keras_noise.layers.input_noise import Jitter, MultiplicativeNoise, SaltAndPepper
 from keras_noise.layers.labels import LabelSmoothing
-from keras_noise.layers.masking import Cutout, FeatureMask, TokenMask
 from keras_noise.layers.mixing import CutMix, Mixup
 from keras_noise.layers.sequence import TemporalDropout
 from keras_noise.layers.spectral import FrequencyMask, TimeMask
+from keras_noise.layers.tabular import FeatureMask
+from keras_noise.layers.text import TokenMask
 from keras_noise.layers.weight_noise import DropConnect, WeightNoise
 
 __all__ = [

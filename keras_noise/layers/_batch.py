@@ -29,7 +29,7 @@ from keras_noise._keras_compat import disable_input_conversion
 from keras_noise._validation import check_int, invalid_value
 from keras_noise.layers._structure import keys_for, parse_element
 from keras_noise.layers.base import NoiseLayer
-from keras_noise.ops import mixing
+from keras_noise.ops import labels as label_ops
 
 
 def _shape_error(layer_name: str, expected: str, received: str) -> ValueError:
@@ -192,7 +192,7 @@ class BatchNoiseLayer(NoiseLayer):
                     f"labels of shape {shape}, {dtype.name}",
                 )
             self._check_class_ids(labels)
-            return mixing.class_probabilities(labels, self.num_classes)
+            return label_ops.class_probabilities(labels, self.num_classes)
         if not dtype.is_floating:
             raise TypeError(
                 f"Invalid labels for layer '{self.name}': expected integer class ids or float "
@@ -220,7 +220,7 @@ class BatchNoiseLayer(NoiseLayer):
                 f"labels with num_classes={self.num_classes} columns",
                 f"labels of shape {shape}",
             )
-        return mixing.class_probabilities(labels)
+        return label_ops.class_probabilities(labels)
 
     def _check_class_ids(self, labels: tf.Tensor) -> None:
         expected = f"class ids in [0, {self.num_classes}) (num_classes={self.num_classes})"

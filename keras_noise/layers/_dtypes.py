@@ -20,6 +20,15 @@ class KeepsInputDtype:
         return keras.KerasTensor(inputs.shape, dtype=inputs.dtype)
 
 
+class ChecksScalarFill:
+    """Mixin: at each call, numeric inputs and a scalar `self.fill_value` their dtype can hold."""
+
+    def call(self, inputs, training=None):
+        check_numeric_input(self.name, inputs)
+        check_fill_value(self.name, "fill_value", self.fill_value, inputs.dtype)
+        return super().call(inputs, training=training)
+
+
 def check_float_input(layer_name: str, inputs) -> None:
     """Raises a TypeError naming the layer and the dtype unless `inputs` is a float tensor."""
     dtype = tf.as_dtype(inputs.dtype)

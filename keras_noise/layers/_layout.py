@@ -96,3 +96,34 @@ def is_batched(
         f"Invalid input shape for layer '{layer_name}': expected {', '.join(accepted)}. "
         f"Received: shape={tuple(shape)}"
     )
+
+
+class ExampleOrBatch:
+    """Mixin of per-example layers that take one example or a batch (the module docstring's rule).
+
+    The layer states `example_layouts` (and `extra_axes`), sets `self.batched` from
+    `check_batched` in its constructor, and applies its noise through `_on_batch`. The layout is
+    checked at build, and `batched` is part of the config.
+    """
+
+    example_layouts: Mapping[int, str] = {}
+    extra_axes: bool = False
+
+    def build(self, input_shape):
+        self._is_batch(input_shape)
+        super().build(input_shape)
+
+    def _is_batch(self, shape) -> bool:
+        """Whether an input of `shape` is a batch (raises for a layout the layer does not take)."""
+        return is_batched(
+            self.name, shape, self.batched, self.example_layouts, extra_axes=self.extra_axes
+        )
+
+    def _on_batch(self, inputs, noise_fn):
+        """`noise_fn` of the inputs as a batch: one example gets a batch axis, then loses it."""
+        single = not self._is_batch(inputs.shape)
+        outputs = noise_fn(inputs[None] if single else inputs)
+        return outputs[0] if single else outputs
+
+    def get_config(self) -> dict:
+        return {**super().get_config(), "batched": self.batched}

@@ -6,7 +6,7 @@ import keras
 
 from keras_noise._validation import check_choice
 from keras_noise.layers.base import NoiseLayer
-from keras_noise.ops import dropout as dropout_ops
+from keras_noise.ops import in_model as in_model_ops
 
 
 @keras.saving.register_keras_serializable(package="keras_noise")
@@ -60,7 +60,7 @@ class ActivationNoise(NoiseLayer):
     def apply_noise(self, inputs):
         seed = self.seed_generator.next()
         stddev = self.read_strength(self.strength, "float32")
-        return dropout_ops.activation_noise(inputs, stddev, seed, mode=self.mode)
+        return in_model_ops.activation_noise(inputs, stddev, seed, mode=self.mode)
 
     def get_config(self) -> dict:
         return {**super().get_config(), "mode": self.mode}

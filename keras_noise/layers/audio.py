@@ -17,13 +17,14 @@ import tensorflow as tf
 
 from keras_noise._validation import check_float, check_range, invalid_value
 from keras_noise.layers._dtypes import check_float_input
-from keras_noise.layers._layout import check_batched, is_batched
+from keras_noise.layers._layout import ExampleOrBatch, check_batched
 from keras_noise.layers.base import NoiseLayer
-from keras_noise.ops import masking, random
+from keras_noise.ops import audio as audio_ops
+from keras_noise.ops import random
 
 
-class _WaveformLayer(NoiseLayer):
-    """Shared input handling: rank check at build, float check and batching in `apply_noise`."""
+class _WaveformLayer(ExampleOrBatch, NoiseLayer):
+    """Shared input handling: the layout (`ExampleOrBatch`) and the float check in `apply_noise`."""
 
     strength_name = "rate"
     strength_bounds = {"low": 0.0, "high": 1.0}
@@ -34,18 +35,9 @@ class _WaveformLayer(NoiseLayer):
         super().__init__(rate, seed=seed, **kwargs)
         self.batched = check_batched(batched)
 
-    def build(self, input_shape):
-        self._is_batch(input_shape)
-        super().build(input_shape)
-
-    def _is_batch(self, shape) -> bool:
-        return is_batched(self.name, shape, self.batched, self.example_layouts)
-
     def apply_noise(self, inputs):
         check_float_input(self.name, inputs)
-        single = not self._is_batch(inputs.shape)
-        outputs = self.perturb(inputs[None] if single else inputs)
-        return outputs[0] if single else outputs
+        return self._on_batch(inputs, self.perturb)
 
     def perturb(self, batch):
         """Returns the perturbed batch; subclasses implement it."""
@@ -167,10 +159,10 @@ class AddNoiseSNR(_WaveformLayer):
         noise = None
         if self._bank is not None:
             bank = tf.convert_to_tensor(self._bank)
-            noise = masking.noise_from_bank(bank, size[0], tf.shape(batch)[1], seed_noise)
+            noise = audio_ops.noise_from_bank(bank, size[0], tf.shape(batch)[1], seed_noise)
             if len(batch.shape) == 3 and self.noise_bank.ndim == 2:
                 noise = noise[:, :, None]  # the same noise on every channel
-        return masking.add_noise_at_snr(batch, snr, seed_noise, noise=noise)
+        return audio_ops.add_noise_at_snr(batch, snr, seed_noise, noise=noise)
 
     def get_config(self) -> dict:
         bank = None if self.noise_bank is None else self.noise_bank.tolist()
@@ -178,7 +170,6 @@ class AddNoiseSNR(_WaveformLayer):
             **super().get_config(),
             "snr_db": self.snr_db,
             "noise_bank": bank,
-            "batched": self.batched,
         }
 
 
@@ -218,17 +209,9 @@ class SpeedPerturb(_WaveformLayer):
     Args:
         factor_range: `(low, high)` with `0 < low <= high`, the range of speed factors.
         rate: the probability that an example is resampled, in [0, 1].
-        batched: None to read the layout from the rank (rank 1: one mono waveform, rank 3: a
-            batch with channels; rank 2 is then an error), True for a batch
-            `(batch, time[, channels])`, False for one example `(time[, channels])`.
-        seed: an int >= 0 for reproducible noise, or None.
-        **kwargs: base layer arguments (`name`, `dtype`, ...) and `key_map` (dict elements: which
-            keys hold the features and labels, see `keras_noise.layers.base.NoiseLayer`).
+        batched, seed, **kwargs: as in `AddNoiseSNR`.
 
-    Call arguments:
-        inputs: one float waveform `(time,)` or `(time, channels)`, or a batch of them (see
-            `batched`), or a `tf.data` element holding them.
-        training: see the training rule in `keras_noise.layers.base`.
+    Call arguments: as in `AddNoiseSNR`.
 
     Returns:
         The resampled waveforms, same shape, dtype and structure.
@@ -267,11 +250,10 @@ class SpeedPerturb(_WaveformLayer):
         factors = random.uniform(size, seed_factor, minval=low, maxval=high)
         rate = self.read_strength(self.strength, tf.float32)
         factors = tf.where(random.bernoulli(size, rate, seed_apply), factors, 1.0)
-        return masking.resample_linear(batch, factors)
+        return audio_ops.resample_linear(batch, factors)
 
     def get_config(self) -> dict:
         return {
             **super().get_config(),
             "factor_range": self.factor_range,
-            "batched": self.batched,
         }

@@ -8,7 +8,7 @@ import keras
 
 from keras_noise._validation import check_axes, invalid_value
 from keras_noise.layers.base import NoiseLayer
-from keras_noise.ops import dropout as dropout_ops
+from keras_noise.ops import in_model as in_model_ops
 from keras_noise.ops import random
 
 _RATE_BOUNDS = {"low": 0.0, "high": 1.0, "high_inclusive": False}
@@ -71,7 +71,7 @@ class DropPath(NoiseLayer):
 
     def apply_noise(self, inputs):
         seed = self.seed_generator.next()
-        return dropout_ops.drop_path(inputs, self.read_strength(self.strength, "float32"), seed)
+        return in_model_ops.drop_path(inputs, self.read_strength(self.strength, "float32"), seed)
 
 
 @keras.saving.register_keras_serializable(package="keras_noise")
@@ -145,7 +145,7 @@ class MCDropout(NoiseLayer):
         seed = self.seed_generator.next()
         noise_shape = random.shared_noise_shape(inputs, self.shared_axes)
         rate = self.read_strength(self.strength, "float32")
-        return dropout_ops.dropout(inputs, rate, seed, noise_shape=noise_shape)
+        return in_model_ops.dropout(inputs, rate, seed, noise_shape=noise_shape)
 
     def get_config(self) -> dict:
         return {**super().get_config(), "shared_axes": self.shared_axes}

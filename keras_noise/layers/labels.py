@@ -9,7 +9,7 @@ import tensorflow as tf
 
 from keras_noise._validation import invalid_value
 from keras_noise.layers._batch import BatchNoiseLayer
-from keras_noise.ops import mixing
+from keras_noise.ops import labels as label_ops
 
 
 @keras.saving.register_keras_serializable(package="keras_noise")
@@ -105,12 +105,12 @@ class LabelSmoothing(BatchNoiseLayer):
         epsilon = self.read_strength(self.strength, tf.float32)
         if self._is_binary(labels):
             positive = tf.cast(labels, tf.float32)[..., None]  # one column: towards 1/2
-            smoothed = mixing.smooth_labels(positive, epsilon)[..., 0]
+            smoothed = label_ops.smooth_labels(positive, epsilon)[..., 0]
             if not labels.dtype.is_floating:
                 return features, smoothed, sample_weight
             return features, tf.cast(smoothed, labels.dtype), sample_weight
         probabilities = self.class_probabilities(labels, batched=False)
-        smoothed = mixing.smooth_labels(probabilities, epsilon)
+        smoothed = label_ops.smooth_labels(probabilities, epsilon)
         return features, self.restore_label_dtype(smoothed, labels), sample_weight
 
     def _is_binary(self, labels) -> bool:

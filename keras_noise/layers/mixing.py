@@ -7,10 +7,10 @@ and each example is paired with the next one (`keras_noise.ops.mixing.partner_in
 example is paired with itself and every example is used as a partner exactly once.
 
 Sample weights are mixed with the same weights as the inputs, and labels use the weight-adjusted
-share of `keras_noise.ops.mixing.mix_labels`: the weighted loss of a mixed example equals the
+share of `keras_noise.ops.labels.mix_labels`: the weighted loss of a mixed example equals the
 weighted losses of the two examples it mixes, in their proportions. Equal weights give plain Mixup.
 
-The mixing weights are drawn in float32 (`keras_noise.ops.mixing.symmetric_beta`, which compiles
+The mixing weights are drawn in float32 (`keras_noise.ops.beta.symmetric_beta`, which compiles
 under XLA, unlike `keras.random.beta`) and cast once to the images' dtype, so `mixed_float16` and
 `mixed_bfloat16` pipelines work. A seed gives the same mixing in eager calls, graphs and `tf.data`
 maps; inside an XLA-compiled function, TensorFlow's random ops give another stream.
@@ -25,14 +25,38 @@ import tensorflow as tf
 
 from keras_noise._validation import check_choice, check_float, check_rank
 from keras_noise.layers._batch import BatchNoiseLayer
-from keras_noise.ops import mixing
+from keras_noise.ops import mixing as mixing_ops
 
-_ALPHA_BOUNDS = {"low": 0.0, "low_inclusive": False}
-_MODES = ("example", "batch")
+
+class _MixingLayer(BatchNoiseLayer):
+    """Mixup and CutMix: `alpha` (the Beta concentration) is the strength, and `mode` is checked."""
+
+    strength_name = "alpha"
+    strength_bounds = {"low": 0.0, "low_inclusive": False}
+
+    def __init__(self, alpha, *, mode, num_classes, key_map, seed, **kwargs):
+        super().__init__(alpha, num_classes=num_classes, key_map=key_map, seed=seed, **kwargs)
+        self.mode = check_choice("mode", mode, ("example", "batch"))
+
+    def _mix(self, op, features, labels, probabilities, sample_weight, **options):
+        """`op` (`mixing_ops.mixup` or `.cutmix`) on the batch, with labels back in their dtype."""
+        mixed, probabilities, sample_weight = op(
+            features,
+            probabilities,
+            self.seed_generator.next(),
+            self.read_strength(self.strength, tf.float32),
+            sample_weight=self.float_weights(sample_weight),
+            mode=self.mode,
+            **options,
+        )
+        return mixed, self.restore_label_dtype(probabilities, labels), sample_weight
+
+    def get_config(self) -> dict:
+        return {**super().get_config(), "mode": self.mode}
 
 
 @keras.saving.register_keras_serializable(package="keras_noise")
-class Mixup(BatchNoiseLayer):
+class Mixup(_MixingLayer):
     """Mixup: trains on convex combinations of pairs of examples and of their labels.
 
     Each example `x_i` becomes `lam * x_i + (1 - lam) * x_j` with its partner `x_j` and its labels
@@ -92,9 +116,6 @@ class Mixup(BatchNoiseLayer):
         2018, arXiv:1710.09412.
     """
 
-    strength_name = "alpha"
-    strength_bounds = _ALPHA_BOUNDS
-
     def __init__(
         self,
         alpha: float = 0.2,
@@ -105,8 +126,9 @@ class Mixup(BatchNoiseLayer):
         seed: int | None = None,
         **kwargs,
     ):
-        super().__init__(alpha, num_classes=num_classes, key_map=key_map, seed=seed, **kwargs)
-        self.mode = check_choice("mode", mode, _MODES)
+        super().__init__(
+            alpha, mode=mode, num_classes=num_classes, key_map=key_map, seed=seed, **kwargs
+        )
 
     def set_strength(self, value: float) -> None:
         """Validates and assigns `alpha`, accepting 0 (no mixing) unlike the constructor.
@@ -126,22 +148,11 @@ class Mixup(BatchNoiseLayer):
     def apply_batch(self, features, labels, sample_weight):
         probabilities = self.class_probabilities(labels, batched=True)
         features = self.check_batch_sizes(features, labels, sample_weight)
-        mixed, probabilities, sample_weight = mixing.mixup(
-            features,
-            probabilities,
-            self.seed_generator.next(),
-            self.read_strength(self.strength, tf.float32),
-            sample_weight=self.float_weights(sample_weight),
-            mode=self.mode,
-        )
-        return mixed, self.restore_label_dtype(probabilities, labels), sample_weight
-
-    def get_config(self) -> dict:
-        return {**super().get_config(), "mode": self.mode}
+        return self._mix(mixing_ops.mixup, features, labels, probabilities, sample_weight)
 
 
 @keras.saving.register_keras_serializable(package="keras_noise")
-class CutMix(BatchNoiseLayer):
+class CutMix(_MixingLayer):
     """CutMix: pastes a box of a partner image into each image and mixes labels by area.
 
     For each image, `lam ~ Beta(alpha, alpha)` sets a box of `sqrt(1 - lam)` times the image's
@@ -192,9 +203,6 @@ class CutMix(BatchNoiseLayer):
         Classifiers with Localizable Features", ICCV 2019, arXiv:1905.04899.
     """
 
-    strength_name = "alpha"
-    strength_bounds = _ALPHA_BOUNDS
-
     def __init__(
         self,
         alpha: float = 1.0,
@@ -206,8 +214,9 @@ class CutMix(BatchNoiseLayer):
         seed: int | None = None,
         **kwargs,
     ):
-        super().__init__(alpha, num_classes=num_classes, key_map=key_map, seed=seed, **kwargs)
-        self.mode = check_choice("mode", mode, _MODES)
+        super().__init__(
+            alpha, mode=mode, num_classes=num_classes, key_map=key_map, seed=seed, **kwargs
+        )
         if data_format is None:
             data_format = keras.config.image_data_format()
         self.data_format = check_choice(
@@ -229,16 +238,14 @@ class CutMix(BatchNoiseLayer):
                 f"Invalid input shape for layer '{self.name}': expected labels of shape (batch, "
                 f"classes) for whole images. Received: labels of shape {tuple(labels.shape)}"
             )
-        images, probabilities, sample_weight = mixing.cutmix(
+        return self._mix(
+            mixing_ops.cutmix,
             features,
+            labels,
             probabilities,
-            self.seed_generator.next(),
-            self.read_strength(self.strength, tf.float32),
-            sample_weight=self.float_weights(sample_weight),
-            mode=self.mode,
+            sample_weight,
             data_format=self.data_format,
         )
-        return images, self.restore_label_dtype(probabilities, labels), sample_weight
 
     def get_config(self) -> dict:
-        return {**super().get_config(), "mode": self.mode, "data_format": self.data_format}
+        return {**super().get_config(), "data_format": self.data_format}

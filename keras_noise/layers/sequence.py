@@ -6,14 +6,14 @@ import keras
 import tensorflow as tf
 
 from keras_noise._validation import check_choice, check_float
-from keras_noise.layers._dtypes import KeepsInputDtype, check_fill_value, check_numeric_input
-from keras_noise.layers._layout import check_batched, is_batched
+from keras_noise.layers._dtypes import ChecksScalarFill, KeepsInputDtype
+from keras_noise.layers._layout import ExampleOrBatch, check_batched
 from keras_noise.layers.base import NoiseLayer
-from keras_noise.ops import masking
+from keras_noise.ops import sequence as sequence_ops
 
 
 @keras.saving.register_keras_serializable(package="keras_noise")
-class TemporalDropout(KeepsInputDtype, NoiseLayer):
+class TemporalDropout(ExampleOrBatch, ChecksScalarFill, KeepsInputDtype, NoiseLayer):
     """Drops whole time steps of sequences with probability `rate`, filled by zero or forward.
 
     One decision is drawn per (example, time step) and shared by all the features of that step,
@@ -70,6 +70,7 @@ class TemporalDropout(KeepsInputDtype, NoiseLayer):
     strength_bounds = {"low": 0.0, "high": 1.0}
     is_preprocessing = True
     example_layouts = {1: "(time,)", 2: "(time, features)"}
+    extra_axes = True
 
     def __init__(
         self,
@@ -86,33 +87,21 @@ class TemporalDropout(KeepsInputDtype, NoiseLayer):
         self.fill_mode = check_choice("fill_mode", fill_mode, ("constant", "forward"))
         self.fill_value = check_float("fill_value", fill_value)
 
-    def build(self, input_shape):
-        self._is_batch(input_shape)
-        super().build(input_shape)
-
-    def _is_batch(self, shape) -> bool:
-        return is_batched(self.name, shape, self.batched, self.example_layouts, extra_axes=True)
-
-    def call(self, inputs, training=None):
-        check_numeric_input(self.name, inputs)
-        check_fill_value(self.name, "fill_value", self.fill_value, inputs.dtype)
-        return super().call(inputs, training=training)
-
     def apply_noise(self, inputs):
-        single = not self._is_batch(inputs.shape)
-        outputs = masking.temporal_dropout(
-            inputs[None] if single else inputs,
+        return self._on_batch(inputs, self._drop_steps)
+
+    def _drop_steps(self, x):
+        return sequence_ops.temporal_dropout(
+            x,
             self.read_strength(self.strength, tf.float32),
             self.seed_generator.next(),
             fill_value=self.fill_value,
             forward_fill=self.fill_mode == "forward",
         )
-        return outputs[0] if single else outputs
 
     def get_config(self) -> dict:
         return {
             **super().get_config(),
             "fill_mode": self.fill_mode,
             "fill_value": self.fill_value,
-            "batched": self.batched,
         }

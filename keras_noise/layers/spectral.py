@@ -14,13 +14,14 @@ import keras
 import tensorflow as tf
 
 from keras_noise._validation import check_float, check_int
-from keras_noise.layers._dtypes import KeepsInputDtype, check_fill_value, check_numeric_input
-from keras_noise.layers._layout import check_batched, is_batched
+from keras_noise.layers._dtypes import ChecksScalarFill, KeepsInputDtype
+from keras_noise.layers._layout import ExampleOrBatch, check_batched
 from keras_noise.layers.base import NoiseLayer
-from keras_noise.ops import masking
+from keras_noise.ops import sequence as sequence_ops
+from keras_noise.ops import spectral as spectral_ops
 
 
-class _BandMask(KeepsInputDtype, NoiseLayer):
+class _BandMask(ExampleOrBatch, ChecksScalarFill, KeepsInputDtype, NoiseLayer):
     """Masks `num_masks` random bands along one axis of a spectrogram; subclasses pick the axis."""
 
     strength_name = "rate"
@@ -48,24 +49,13 @@ class _BandMask(KeepsInputDtype, NoiseLayer):
         self.max_fraction = check_float("max_fraction", max_fraction, low=0.0, high=1.0)
         self.fill_value = check_float("fill_value", fill_value)
 
-    def build(self, input_shape):
-        self._is_batch(input_shape)
-        super().build(input_shape)
-
-    def _is_batch(self, shape) -> bool:
-        return is_batched(self.name, shape, self.batched, self.example_layouts)
-
-    def call(self, inputs, training=None):
-        check_numeric_input(self.name, inputs)
-        check_fill_value(self.name, "fill_value", self.fill_value, inputs.dtype)
-        return super().call(inputs, training=training)
-
     def apply_noise(self, inputs):
-        single = not self._is_batch(inputs.shape)
-        x = inputs[None] if single else inputs
+        return self._on_batch(inputs, self._mask_bands)
+
+    def _mask_bands(self, x):
         axis = 1 + self.axis_in_example
         shape = tf.shape(x)
-        mask = masking.band_mask(
+        mask = spectral_ops.band_mask(
             shape[0],
             shape[axis],
             self.seed_generator.next(),
@@ -74,8 +64,7 @@ class _BandMask(KeepsInputDtype, NoiseLayer):
             max_fraction=self.max_fraction,
             rate=self.read_strength(self.strength, tf.float32),
         )
-        outputs = masking.mask_along_axis(x, mask, axis, fill_value=self.fill_value)
-        return outputs[0] if single else outputs
+        return sequence_ops.mask_along_axis(x, mask, axis, fill_value=self.fill_value)
 
     def get_config(self) -> dict:
         return {
@@ -84,7 +73,6 @@ class _BandMask(KeepsInputDtype, NoiseLayer):
             "num_masks": self.num_masks,
             "max_fraction": self.max_fraction,
             "fill_value": self.fill_value,
-            "batched": self.batched,
         }
 
 
@@ -152,23 +140,9 @@ class FrequencyMask(_BandMask):
         max_width: the largest band width in frequency bins (SpecAugment's `F`), an int >= 0.
         num_masks: bands per example (SpecAugment's `m_F`), >= 1.
         max_fraction: the largest band width as a fraction of the number of bins, in [0, 1].
-        fill_value: the value written into the bands.
-        rate: the probability that each band is applied, in [0, 1].
-        batched: None to read the layout from the rank (rank 2: one spectrogram, rank 4: a
-            batch with channels; rank 3 is then an error), True for a batch
-            `(batch, time, frequency[, channels])`, False for one example
-            `(time, frequency[, channels])`.
-        seed: an int >= 0 for reproducible noise, or None.
-        **kwargs: base layer arguments (`name`, `dtype`, ...) and `key_map` (dict elements: which
-            keys hold the features and labels, see `keras_noise.layers.base.NoiseLayer`).
+        fill_value, rate, batched, seed, **kwargs: as in `TimeMask`.
 
-    Call arguments:
-        inputs: one spectrogram `(time, frequency)` or `(time, frequency, channels)`, or a
-            batch of them (see `batched`), or a `tf.data` element holding them.
-        training: see the training rule in `keras_noise.layers.base`.
-
-    Returns:
-        The masked spectrograms, same shape, dtype and structure.
+    Call arguments and return value: as in `TimeMask`.
 
     Example:
     >>> import numpy as np, keras_noise as kn

@@ -42,7 +42,7 @@ import tensorflow as tf
 from keras_noise._validation import check_choice, invalid_type, invalid_value
 from keras_noise.layers._sampling_mode import active_samples
 from keras_noise.layers.base import NoiseLayer
-from keras_noise.ops import dropout as dropout_ops
+from keras_noise.ops import in_model as in_model_ops
 from keras_noise.ops.random import split_seed
 
 _EXPECTED_LAYER = (
@@ -306,7 +306,7 @@ class WeightNoise(KernelNoiseWrapper):
 
     def perturb(self, value, seed):
         stddev = self.read_strength(self.strength, "float32")
-        return dropout_ops.weight_noise(value, stddev, seed, relative_to=self.relative_to)
+        return in_model_ops.weight_noise(value, stddev, seed, relative_to=self.relative_to)
 
     def get_config(self) -> dict:
         return {**super().get_config(), "relative_to": self.relative_to}
@@ -335,20 +335,14 @@ class DropConnect(KernelNoiseWrapper):
         seed: an int >= 0 for reproducible masks, or None.
         **kwargs: base layer arguments (`name`, ...).
 
-    Call arguments:
-        inputs: the inner layer's input; further positional and keyword arguments (a
-            MultiHeadAttention's value, an RNN's `initial_state`, an explicit `mask=`) go to it too.
-        training: True for a masked kernel; False or None for the clean one.
-
-    Returns:
-        The inner layer's output.
+    Call arguments and return value: as in `WeightNoise` (`training=True` masks the kernel).
 
     Example:
     >>> import numpy as np, keras, keras_noise as kn
     >>> dense = keras.layers.Dense(3)
     >>> layer = kn.layers.DropConnect(dense, rate=0.5, seed=0)
-    >>> x = np.ones((2, 4), "float32")
-    >>> bool(np.allclose(layer(x), dense(x)))
+    >>> y = layer(np.ones((2, 4), "float32"), training=True)
+    >>> bool(np.allclose(y[0], y[1]))  # equal rows: one mask for the whole batch
     True
 
     References:
@@ -376,7 +370,7 @@ class DropConnect(KernelNoiseWrapper):
 
     def perturb(self, value, seed):
         rate = self.read_strength(self.strength, "float32")
-        return dropout_ops.drop_connect(value, rate, seed)
+        return in_model_ops.drop_connect(value, rate, seed)
 
     def get_config(self) -> dict:
         return {**super().get_config(), "drop_bias": self.drop_bias}

@@ -45,6 +45,14 @@ def jitter(x: tf.Tensor, stddev, seed: tf.Tensor, *, distribution: str = "normal
 def multiplicative_noise(x: tf.Tensor, stddev, seed: tf.Tensor) -> tf.Tensor:
     """Speckle noise: `x * (1 + stddev * e)` with `e ~ N(0, 1)`; zeros stay zero.
 
+    Args:
+        x: a float tensor of any shape.
+        stddev: the standard deviation of `e`, a float or scalar tensor >= 0.
+        seed: a seed tensor of shape `(2,)`.
+
+    Returns:
+        The noisy tensor, same shape and dtype.
+
     Example:
     >>> y = multiplicative_noise(tf.ones((10000,)), 0.2, tf.constant([1, 2], tf.int64))
     >>> abs(float(tf.reduce_mean(y)) - 1.0) < 0.01

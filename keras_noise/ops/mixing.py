@@ -1,11 +1,10 @@
-"""The math of Mixup, CutMix and label smoothing, as pure functions of tensors and seeds.
+"""The math of Mixup and CutMix, as pure functions of tensors and seeds.
 
 * `mixup`, `cutmix`: a whole batch step each: partners, weights or boxes, images, labels and
   sample weights.
-* Their parts: `symmetric_beta` (Beta(alpha, alpha) draws from TensorFlow's Gamma kernel, and
-  under XLA, which has no Gamma kernel, from a vectorized rejection method),
-  `partner_indices`, `mix_features`, `mix_labels`, `cutmix_boxes`, `paste_boxes`.
-* Labels: `class_probabilities`, `smooth_labels`.
+* Their parts: `partner_indices`, `mix_features`, `cutmix_boxes`, `paste_boxes`; the weights
+  come from `keras_noise.ops.beta.symmetric_beta` and the labels from
+  `keras_noise.ops.labels.mix_labels`.
 
 Speed comes from two things. `mixup` and `cutmix` draw all their random numbers (partners,
 weights, box centres) in one Philox call: in a `tf.data` map each random op costs about 0.1 ms of
@@ -14,151 +13,16 @@ and label runs as one small XLA kernel (gather and blend, or boxes, gather and s
 over memory instead of several; it compiles in a fraction of a second per shape. Mixing weights
 are float32 whatever the data's dtype and are cast once to the features' dtype, so
 `mixed_float16` and `mixed_bfloat16` pipelines work.
-
-Draws are stateless functions of the seed: the same seed gives the same result in eager calls,
-graphs and `tf.data` maps. Inside an XLA-compiled function TensorFlow's random ops produce a
-different (equally valid, equally reproducible) stream.
 """
 
 from __future__ import annotations
 
-import math
-
 import tensorflow as tf
 
-from keras_noise._keras_compat import in_xla_context
 from keras_noise.ops import random
-
-# Marsaglia-Tsang candidates drawn per variate in one vectorized round; each is accepted with
-# probability > 0.95 (the shape parameter here is >= 1), so a second round is rarely needed.
-_CANDIDATES = 4
-# Uniforms per Beta variate: its two Gamma variates each take a boost uniform and a round of
-# candidates (two uniforms for a Box-Muller normal and one for the acceptance test each).
-_UNIFORMS_PER_BETA = 2 * (1 + 3 * _CANDIDATES)
-# Smaller concentrations are raised to this one: Beta(alpha, alpha) draws are then 0 or 1 up to
-# float32 precision, the alpha -> 0 limit, and a strength variable assigned 0 stays well defined.
-MIN_ALPHA = 1e-6
-# Extra rejection rounds draw with the seed's counter moved by multiples of this: far from the
-# counters of later calls (a seed generator moves the counter by 1 per call).
-_ROUND_OFFSET = 2**40
-
-
-def _round_seed(seed: tf.Tensor, round_index) -> tf.Tensor:
-    """The seed of an extra rejection round (Philox hashes a seed: nearby seeds are unrelated)."""
-    offset = tf.cast(round_index, tf.int64) * _ROUND_OFFSET
-    return seed + tf.stack([tf.constant(0, tf.int64), offset])
-
-
-def _candidates(u: tf.Tensor, d: tf.Tensor, c: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
-    """One Marsaglia-Tsang round from uniforms `u` of shape `(3, _CANDIDATES, *shape)`.
-
-    Returns whether each variate accepted a candidate, and the log of the first accepted one.
-    """
-    # 1 - u is uniform on (0, 1]: its log is never -inf.
-    z = tf.sqrt(-2.0 * tf.math.log1p(-u[0])) * tf.cos((2.0 * math.pi) * u[1])  # Box-Muller
-    t = 1.0 + c * z
-    v = t * t * t
-    log_v = tf.math.log(tf.maximum(v, 1e-30))
-    accepted = (v > 0.0) & (tf.math.log1p(-u[2]) < 0.5 * z * z + d - d * v + d * log_v)
-    first = accepted & (tf.cumsum(tf.cast(accepted, tf.int32), axis=0) == 1)
-    return tf.reduce_any(accepted, axis=0), tf.reduce_sum(tf.where(first, log_v, 0.0), axis=0)
-
-
-def _log_gamma_rejection(uniforms: tf.Tensor, alpha: tf.Tensor, seed: tf.Tensor) -> tf.Tensor:
-    """The log of Gamma(alpha, 1) draws, exact in distribution, with ops that XLA compiles.
-
-    Gamma(alpha + 1) comes from Marsaglia and Tsang's rejection method (2000), run as vectorized
-    rounds of `_CANDIDATES` candidates until every variate has accepted one (the first accepted
-    candidate, as in the sequential method): the first round from `uniforms`, the rare further
-    rounds in a `tf.while_loop` with their own draws. Then `Gamma(alpha) = Gamma(alpha + 1) *
-    U ** (1 / alpha)` (their boost), taken in log space so that tiny alphas underflow nothing.
-
-    Args:
-        uniforms: uniforms on [0, 1) of shape `(1 + 3 * _CANDIDATES, *shape)`: the boost's, then
-            the first round's.
-        alpha: the shape parameter, a float32 scalar > 0.
-        seed: the seed the further rounds derive theirs from.
-
-    Returns:
-        Float32 draws of shape `shape`.
-    """
-    d = alpha + (1.0 - 1.0 / 3.0)
-    c = tf.math.rsqrt(9.0 * d)
-    round_shape = tf.concat([[3, _CANDIDATES], tf.shape(uniforms)[1:]], axis=0)
-    found, log_v = _candidates(tf.reshape(uniforms[1:], round_shape), d, c)
-
-    def not_done(round_index, found, log_v):
-        return tf.logical_not(tf.reduce_all(found))
-
-    def next_round(round_index, found, log_v):
-        u = random.uniform(round_shape, _round_seed(seed, round_index))
-        round_found, round_log_v = _candidates(u, d, c)
-        # Keep the static shapes of the loop variables (shape inference loses them in the body).
-        log_v = tf.ensure_shape(tf.where(found, log_v, round_log_v), log_v.shape)
-        found = tf.ensure_shape(found | round_found, found.shape)
-        return round_index + 1, found, log_v
-
-    _, _, log_v = tf.while_loop(not_done, next_round, (tf.constant(1, tf.int64), found, log_v))
-    return tf.math.log(d) + log_v + tf.math.log1p(-uniforms[0]) / alpha
-
-
-def _log_gamma_kernel(uniforms: tf.Tensor, alpha: tf.Tensor, seed: tf.Tensor) -> tf.Tensor:
-    """The log of Gamma(alpha, 1) draws from TensorFlow's Gamma kernel, with the same boost.
-
-    Used outside XLA: the kernel draws Gamma(alpha + 1) exactly without a loop. A `tf.while_loop`
-    makes every new `tf.data` iterator instantiate its body and condition functions, which cost
-    about as much as a small-data epoch of Mixup itself.
-
-    Args:
-        uniforms: uniforms on [0, 1) of shape `(k, *shape)`; only the first row (the boost's)
-            is used.
-        alpha: the shape parameter, a float32 scalar > 0.
-        seed: the seed of the Gamma(alpha + 1) draws.
-
-    Returns:
-        Float32 draws of shape `shape`.
-    """
-    boosted = random.gamma(tf.shape(uniforms)[1:], alpha + 1.0, random.stream_seed(seed, 1))
-    return tf.math.log(boosted) + tf.math.log1p(-uniforms[0]) / alpha
-
-
-def _log_gamma(uniforms: tf.Tensor, alpha: tf.Tensor, seed: tf.Tensor) -> tf.Tensor:
-    """The log of Gamma(alpha, 1) draws: the rejection method under XLA, else the kernel."""
-    if in_xla_context():
-        return _log_gamma_rejection(uniforms, alpha, seed)
-    return _log_gamma_kernel(uniforms, alpha, seed)
-
-
-def _beta(uniforms: tf.Tensor, alpha, seed: tf.Tensor) -> tf.Tensor:
-    """Beta(alpha, alpha) draws from uniforms of shape `(_UNIFORMS_PER_BETA, *shape)`."""
-    alpha = tf.maximum(tf.cast(alpha, tf.float32), MIN_ALPHA)
-    # Two Gamma variates (X, Y) per Beta variate, drawn together.
-    per_gamma = tf.concat([[_UNIFORMS_PER_BETA // 2, 2], tf.shape(uniforms)[1:]], axis=0)
-    log_gammas = _log_gamma(tf.reshape(uniforms, per_gamma), alpha, seed)
-    return tf.sigmoid(log_gammas[0] - log_gammas[1])
-
-
-def symmetric_beta(shape, alpha, seed: tf.Tensor) -> tf.Tensor:
-    """Draws from Beta(alpha, alpha), float32, with ops that compile under XLA.
-
-    `X / (X + Y)` with `X, Y ~ Gamma(alpha)`, computed as `sigmoid(log X - log Y)`; exact in
-    distribution for every `alpha >= MIN_ALPHA` (smaller values, including 0, are raised to it).
-
-    Args:
-        shape: the shape of the draws (a list or a 1-D int tensor).
-        alpha: the concentration, a float or float32 scalar tensor.
-        seed: a seed tensor of shape `(2,)`.
-
-    Returns:
-        A float32 tensor of `shape` with values in [0, 1].
-
-    Example:
-    >>> lam = symmetric_beta([20000], 1.0, tf.constant([1, 2], tf.int64))  # Beta(1, 1) = U(0, 1)
-    >>> abs(float(tf.reduce_mean(lam)) - 0.5) < 0.01
-    True
-    """
-    uniforms = random.uniform(tf.concat([[_UNIFORMS_PER_BETA], shape], axis=0), seed)
-    return _beta(uniforms, alpha, seed)
+from keras_noise.ops._shared import per_example
+from keras_noise.ops.beta import UNIFORMS_PER_BETA, beta_from_uniforms
+from keras_noise.ops.labels import mix_labels
 
 
 def _partners(keys: tf.Tensor) -> tf.Tensor:
@@ -190,11 +54,6 @@ def partner_indices(batch_size, seed: tf.Tensor) -> tf.Tensor:
     return _partners(random.uniform(tf.reshape(batch_size, [1]), seed))
 
 
-def _per_example(weights: tf.Tensor, rank: int) -> tf.Tensor:
-    """Reshapes `(batch,)` weights to broadcast against a tensor of `rank` (batch first)."""
-    return tf.reshape(weights, [-1] + [1] * (rank - 1))
-
-
 def mix_features(x: tf.Tensor, partners: tf.Tensor, lam: tf.Tensor) -> tf.Tensor:
     """Mixup of a batch: `lam * x + (1 - lam) * x[partners]`, per example.
 
@@ -213,7 +72,7 @@ def mix_features(x: tf.Tensor, partners: tf.Tensor, lam: tf.Tensor) -> tf.Tensor
     [2.5, 5.0]
     """
     # lam * x + (1 - lam) * other, not other + lam * (x - other): lam = 1 returns x exactly.
-    lam = _per_example(tf.cast(lam, tf.float32), x.shape.rank)
+    lam = per_example(tf.cast(lam, tf.float32), x.shape.rank)
     if x.dtype.is_floating:
         lam = tf.cast(lam, x.dtype)
         return lam * x + (1.0 - lam) * tf.gather(x, partners)
@@ -317,98 +176,22 @@ def paste_boxes(
     return tf.where(inside, tf.gather(x, partners), x)
 
 
-def class_probabilities(labels: tf.Tensor, num_classes: int | None = None) -> tf.Tensor:
-    """Float32 class probabilities from integer class ids or from float (one-hot, soft) labels.
+def _partners_and_weights(batch_size, alpha, seed: tf.Tensor, *, mode: str, extra: int = 0):
+    """The partners, Beta(alpha, alpha) weights and `extra` uniforms of one batch step.
 
-    Integer labels are class ids; a trailing axis of size 1 (Keras' `(batch, 1)` convention) is
-    dropped and a class axis of `num_classes` is appended. Ids outside `[0, num_classes)` give
-    NaN rows (callers check ids first where they can raise; this makes a bad id visible where a
-    graph cannot raise, e.g. under XLA). Float labels are cast to float32 unchanged.
-
-    Example:
-    >>> class_probabilities(tf.constant([[2], [0]]), 3).numpy().tolist()
-    [[0.0, 0.0, 1.0], [1.0, 0.0, 0.0]]
-    """
-    if labels.dtype.is_floating:
-        return tf.cast(labels, tf.float32)
-    ids = tf.cast(labels, tf.int32)
-    if ids.shape.rank and ids.shape[-1] == 1:
-        ids = tf.squeeze(ids, axis=-1)
-    valid = (ids >= 0) & (ids < num_classes)
-    return tf.where(valid[..., None], tf.one_hot(ids, num_classes), float("nan"))
-
-
-def mix_labels(
-    labels: tf.Tensor,
-    partners: tf.Tensor,
-    lam: tf.Tensor,
-    sample_weight: tf.Tensor | None = None,
-) -> tuple[tf.Tensor, tf.Tensor | None]:
-    """Mixes float labels (and sample weights) of each example with its partner's.
-
-    Without sample weights: `lam * y + (1 - lam) * y[partners]`. With sample weights `w`, the
-    mixed example gets the weight `lam * w + (1 - lam) * w[partners]` and the labels are mixed
-    with `lam * w / (lam * w + (1 - lam) * w[partners])` instead of `lam`: then its weighted
-    loss is exactly `lam * w * loss(y) + (1 - lam) * w[partners] * loss(y[partners])` for any
-    loss linear in the target (cross-entropy), the weighted loss of the two examples it mixes.
-    Equal weights give plain Mixup; where both weights are 0, `lam` is used.
-
-    Args:
-        labels: float labels, batch first (e.g. `(batch, classes)` probabilities).
-        partners: int32 indices of shape `(batch,)`.
-        lam: float32 weights of shape `(batch,)`, the share of each example itself.
-        sample_weight: None, or float weights of shape `(batch,)`, `(batch, 1)` or the labels'
-            shape without the class axis.
+    All from one Philox call (see the module docstring): `batch_size` uniforms for the partners,
+    then, per weight (one per example in "example" mode, one in "batch" mode), `extra` uniforms
+    followed by the `UNIFORMS_PER_BETA` of the weight.
 
     Returns:
-        `(labels, sample_weight)` mixed, in the input dtypes (None stays None).
-
-    Example:
-    >>> y = tf.constant([[1.0, 0.0], [0.0, 1.0]])
-    >>> mixed, _ = mix_labels(y, tf.constant([1, 0]), tf.constant([0.75, 0.5]))
-    >>> mixed.numpy().tolist()
-    [[0.75, 0.25], [0.5, 0.5]]
+        `(partners, lam, extras)`: `(batch,)` int32, `(weights,)` float32 and `(extra, weights)`
+        float32.
     """
-    lam = tf.cast(lam, tf.float32)
-    values = tf.cast(labels, tf.float32)
-    rank = labels.shape.rank
-    share = _per_example(lam, rank)
-    mixed_weight = None
-    if sample_weight is not None:
-        weight = tf.cast(sample_weight, tf.float32)
-        weight_lam = _per_example(lam, weight.shape.rank)
-        mine = weight_lam * weight
-        mixed = mine + (1.0 - weight_lam) * tf.gather(weight, partners)
-        share = tf.where(mixed > 0.0, tf.math.divide_no_nan(mine, mixed), weight_lam)
-        for _ in range(rank - share.shape.rank):
-            share = share[..., None]
-        mixed_weight = tf.cast(mixed, sample_weight.dtype)
-    mixed_labels = share * values + (1.0 - share) * tf.gather(values, partners)
-    return tf.cast(mixed_labels, labels.dtype), mixed_weight
-
-
-def smooth_labels(probabilities: tf.Tensor, epsilon) -> tf.Tensor:
-    """Label smoothing (Szegedy et al. 2016): `y * (1 - epsilon) + epsilon / K` over the last axis.
-
-    A single column (`K = 1`) holds a binary probability and is smoothed towards 1/2, as
-    `keras.losses.BinaryCrossentropy(label_smoothing=...)` does.
-
-    Args:
-        probabilities: float labels with classes on the last axis.
-        epsilon: the smoothing, a float or scalar tensor in [0, 1].
-
-    Returns:
-        The smoothed labels, same shape and dtype.
-
-    Example:
-    >>> print(smooth_labels(tf.constant([[0.0, 1.0, 0.0, 0.0]]), 0.2).numpy().round(3))
-    [[0.05 0.85 0.05 0.05]]
-    """
-    values = tf.cast(probabilities, tf.float32)
-    classes = probabilities.shape[-1]
-    uniform_share = 0.5 if classes == 1 else 1.0 / tf.cast(tf.shape(values)[-1], tf.float32)
-    epsilon = tf.cast(epsilon, tf.float32)
-    return tf.cast(values * (1.0 - epsilon) + epsilon * uniform_share, probabilities.dtype)
+    weights = batch_size if mode == "example" else 1
+    uniforms = random.uniform([batch_size + (extra + UNIFORMS_PER_BETA) * weights], seed)
+    partners = _partners(uniforms[:batch_size])
+    rest = tf.reshape(uniforms[batch_size:], [extra + UNIFORMS_PER_BETA, weights])
+    return partners, beta_from_uniforms(rest[extra:], alpha, seed), rest[:extra]
 
 
 @tf.function(jit_compile=True)
@@ -449,10 +232,7 @@ def mixup(
     True
     """
     batch_size = tf.shape(x)[0]
-    weights = batch_size if mode == "example" else 1
-    uniforms = random.uniform([batch_size + _UNIFORMS_PER_BETA * weights], seed)
-    partners = _partners(uniforms[:batch_size])
-    lam = _beta(tf.reshape(uniforms[batch_size:], [_UNIFORMS_PER_BETA, weights]), alpha, seed)
+    partners, lam, _ = _partners_and_weights(batch_size, alpha, seed, mode=mode)
     lam = tf.broadcast_to(tf.maximum(lam, 1.0 - lam), [batch_size])
     return _mixup_kernel(x, labels, sample_weight, partners, lam)
 
@@ -504,10 +284,6 @@ def cutmix(
     True
     """
     batch_size = tf.shape(images)[0]
-    boxes = batch_size if mode == "example" else 1
-    uniforms = random.uniform([batch_size + (2 + _UNIFORMS_PER_BETA) * boxes], seed)
-    partners = _partners(uniforms[:batch_size])
-    rest = tf.reshape(uniforms[batch_size:], [2 + _UNIFORMS_PER_BETA, boxes])
-    lam = _beta(rest[2:], alpha, seed)
+    partners, lam, centres = _partners_and_weights(batch_size, alpha, seed, mode=mode, extra=2)
     channels_first = data_format == "channels_first"
-    return _cutmix_kernel(images, labels, sample_weight, partners, lam, rest[:2], channels_first)
+    return _cutmix_kernel(images, labels, sample_weight, partners, lam, centres, channels_first)

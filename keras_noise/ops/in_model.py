@@ -76,6 +76,14 @@ def drop_connect(kernel: tf.Tensor, rate, seed: tf.Tensor) -> tf.Tensor:
     One mask for the whole tensor; a layer that uses the returned kernel for a batch shares the
     mask across the batch's examples.
 
+    Args:
+        kernel: a float weight tensor of any shape.
+        rate: the probability that an entry is dropped, in [0, 1).
+        seed: a seed tensor of shape `(2,)`.
+
+    Returns:
+        `kernel * mask / (1 - rate)`, same shape and dtype.
+
     Example:
     >>> k = drop_connect(tf.ones((100, 100)), 0.1, tf.constant([5, 6], tf.int64))
     >>> abs(float(tf.reduce_mean(k)) - 1.0) < 0.05
