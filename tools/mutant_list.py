@@ -412,7 +412,11 @@ MUTANTS = [
     Mutant(
         "schedule_never_applied",
         "NoiseScheduler never assigns the scheduled strengths",
-        (Replace("keras_noise.callbacks:NoiseScheduler._assign", _no_scheduled_assignment),),
+        (
+            Replace(
+                "keras_noise.callbacks.scheduler:NoiseScheduler._assign", _no_scheduled_assignment
+            ),
+        ),
         ("tests/test_callbacks.py", "-k", "follows_schedule or reaches_the_traced_step"),
     ),
     Mutant(
