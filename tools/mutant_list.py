@@ -436,7 +436,7 @@ MUTANTS = [
         "predict_mc runs the whole model with training=True (BatchNorm uses batch statistics)",
         (
             Source(
-                "keras_noise.uncertainty:_sampling_function",
+                "keras_noise.uncertainty.predict:_sampling_function",
                 "outputs = model_ref()(tiled, training=False)",
                 "outputs = model_ref()(tiled, training=True)",
             ),
