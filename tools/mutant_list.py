@@ -370,7 +370,7 @@ MUTANTS = [
         "FGSM returns its inputs unperturbed",
         (
             Source(
-                "keras_noise.adversarial.attacks:fgsm_graph",
+                "keras_noise.adversarial.graph:fgsm_graph",
                 "x32 + epsilon * tf.sign(gradient)",
                 "x32 + 0.0 * epsilon * tf.sign(gradient)",
             ),
@@ -380,7 +380,7 @@ MUTANTS = [
     Mutant(
         "pgd_no_ascent",
         "PGD steps do not move the input",
-        (Replace("keras_noise.adversarial.attacks:ascent_step", _no_ascent),),
+        (Replace("keras_noise.adversarial.graph:ascent_step", _no_ascent),),
         ("tests/test_adversarial.py", "-k", "pgd_l2_stays or pgd_is_at_least"),
     ),
     # --------------------------------------------------------------------------- mixing
