@@ -105,9 +105,25 @@ def recorded_input_signature(model: keras.Model) -> list | None:
 
 
 def layer_tree(layer: keras.layers.Layer) -> list[keras.layers.Layer]:
-    """`layer` and all its sublayers, depth first, in creation order (Keras' own walk)."""
-    flatten = _private_attribute(layer, "_flatten_layers")
-    return list(flatten(include_self=True, recursive=True))
+    """`layer` and every layer under it, depth first, each once: the package's one layer walk.
+
+    The children of a layer are the sublayers Keras tracks for it (attributes, lists and dicts
+    of layers; nested models and wrappers), in creation order, read with Keras' non-recursive
+    `_flatten_layers`. The walk is pre-order with children in creation order at every depth
+    (Keras' recursive `_flatten_layers` reverses the children below the first level).
+    """
+    found: list[keras.layers.Layer] = []
+    seen: set[int] = set()
+    stack = [layer]
+    while stack:
+        current = stack.pop()
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
+        found.append(current)
+        children = _private_attribute(current, "_flatten_layers")
+        stack.extend(reversed(children(include_self=False, recursive=False)))
+    return found
 
 
 def call_context_entry_layer() -> keras.layers.Layer | None:

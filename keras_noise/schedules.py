@@ -101,6 +101,30 @@ def _fraction_done(t: float, duration: float) -> float:
     return min(t / duration, 1.0)
 
 
+class _Ramp(Schedule):
+    """A move from `start` to `end` over `duration` epochs or steps (`Linear`, `Cosine`)."""
+
+    def __init__(self, start: float, end: float, duration: float):
+        self.start = check_float("start", start)
+        self.end = check_float("end", end)
+        self.duration = _duration("duration", duration)
+
+    def get_config(self) -> dict:
+        return {"start": self.start, "end": self.end, "duration": self.duration}
+
+
+class _Decay(Schedule):
+    """`start` times `factor` per `every` epochs or steps (`Exponential`, `Step`)."""
+
+    def __init__(self, start: float, factor: float, every: float):
+        self.start = check_float("start", start)
+        self.factor = check_float("factor", factor, low=0.0, low_inclusive=False)
+        self.every = _duration("every", every)
+
+    def get_config(self) -> dict:
+        return {"start": self.start, "factor": self.factor, "every": self.every}
+
+
 @keras.saving.register_keras_serializable(package="keras_noise")
 class Constant(Schedule):
     """The same value at every epoch or step.
@@ -124,7 +148,7 @@ class Constant(Schedule):
 
 
 @keras.saving.register_keras_serializable(package="keras_noise")
-class Linear(Schedule):
+class Linear(_Ramp):
     """Ramps linearly from `start` to `end` over `duration`, then holds `end`.
 
     Args:
@@ -138,20 +162,12 @@ class Linear(Schedule):
     [0.0, 0.1, 0.2, 0.2]
     """
 
-    def __init__(self, start: float, end: float, duration: float):
-        self.start = check_float("start", start)
-        self.end = check_float("end", end)
-        self.duration = _duration("duration", duration)
-
     def value(self, t: float) -> float:
         return self.start + (self.end - self.start) * _fraction_done(t, self.duration)
 
-    def get_config(self) -> dict:
-        return {"start": self.start, "end": self.end, "duration": self.duration}
-
 
 @keras.saving.register_keras_serializable(package="keras_noise")
-class Cosine(Schedule):
+class Cosine(_Ramp):
     """Half-cosine from `start` to `end` over `duration`, then holds `end`.
 
     The value is ``end + (start - end) * (1 + cos(pi * t / duration)) / 2``: flat at both ends,
@@ -171,21 +187,13 @@ class Cosine(Schedule):
         Loshchilov & Hutter, "SGDR: Stochastic gradient descent with warm restarts", ICLR 2017.
     """
 
-    def __init__(self, start: float, end: float, duration: float):
-        self.start = check_float("start", start)
-        self.end = check_float("end", end)
-        self.duration = _duration("duration", duration)
-
     def value(self, t: float) -> float:
         weight = 0.5 * (1.0 + math.cos(math.pi * _fraction_done(t, self.duration)))
         return self.end + (self.start - self.end) * weight
 
-    def get_config(self) -> dict:
-        return {"start": self.start, "end": self.end, "duration": self.duration}
-
 
 @keras.saving.register_keras_serializable(package="keras_noise")
-class Exponential(Schedule):
+class Exponential(_Decay):
     """Smooth exponential change: ``start * factor ** (t / every)``.
 
     Args:
@@ -200,19 +208,14 @@ class Exponential(Schedule):
     """
 
     def __init__(self, start: float, factor: float, *, every: float = 1.0):
-        self.start = check_float("start", start)
-        self.factor = check_float("factor", factor, low=0.0, low_inclusive=False)
-        self.every = _duration("every", every)
+        super().__init__(start, factor, every)
 
     def value(self, t: float) -> float:
         return self.start * self.factor ** (t / self.every)
 
-    def get_config(self) -> dict:
-        return {"start": self.start, "factor": self.factor, "every": self.every}
-
 
 @keras.saving.register_keras_serializable(package="keras_noise")
-class Step(Schedule):
+class Step(_Decay):
     """Staircase decay: multiplies the value by `factor` every `every` epochs or steps.
 
     The value is ``start * factor ** floor(t / every)``; the staircase form of `Exponential`.
@@ -228,16 +231,8 @@ class Step(Schedule):
     [0.2, 0.2, 0.1, 0.05]
     """
 
-    def __init__(self, start: float, factor: float, every: float):
-        self.start = check_float("start", start)
-        self.factor = check_float("factor", factor, low=0.0, low_inclusive=False)
-        self.every = _duration("every", every)
-
     def value(self, t: float) -> float:
         return self.start * self.factor ** math.floor(t / self.every)
-
-    def get_config(self) -> dict:
-        return {"start": self.start, "factor": self.factor, "every": self.every}
 
 
 def _check_boundaries(name: str, boundaries: Any) -> list[float]:

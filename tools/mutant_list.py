@@ -370,7 +370,7 @@ MUTANTS = [
         "FGSM returns its inputs unperturbed",
         (
             Source(
-                "keras_noise.adversarial.attacks:fgsm_graph",
+                "keras_noise.adversarial.graph:fgsm_graph",
                 "x32 + epsilon * tf.sign(gradient)",
                 "x32 + 0.0 * epsilon * tf.sign(gradient)",
             ),
@@ -380,7 +380,7 @@ MUTANTS = [
     Mutant(
         "pgd_no_ascent",
         "PGD steps do not move the input",
-        (Replace("keras_noise.adversarial.attacks:ascent_step", _no_ascent),),
+        (Replace("keras_noise.adversarial.graph:ascent_step", _no_ascent),),
         ("tests/test_adversarial.py", "-k", "pgd_l2_stays or pgd_is_at_least"),
     ),
     # --------------------------------------------------------------------------- mixing
@@ -412,7 +412,11 @@ MUTANTS = [
     Mutant(
         "schedule_never_applied",
         "NoiseScheduler never assigns the scheduled strengths",
-        (Replace("keras_noise.callbacks:NoiseScheduler._assign", _no_scheduled_assignment),),
+        (
+            Replace(
+                "keras_noise.callbacks.scheduler:NoiseScheduler._assign", _no_scheduled_assignment
+            ),
+        ),
         ("tests/test_callbacks.py", "-k", "follows_schedule or reaches_the_traced_step"),
     ),
     Mutant(
@@ -432,7 +436,7 @@ MUTANTS = [
         "predict_mc runs the whole model with training=True (BatchNorm uses batch statistics)",
         (
             Source(
-                "keras_noise.uncertainty:_sampling_function",
+                "keras_noise.uncertainty.predict:_sampling_function",
                 "outputs = model_ref()(tiled, training=False)",
                 "outputs = model_ref()(tiled, training=True)",
             ),

@@ -22,7 +22,7 @@ from keras_noise._validation import (
     check_seed,
     invalid_type,
 )
-from keras_noise.adversarial import attacks
+from keras_noise.adversarial import _checks, graph
 from keras_noise.layers._strength import StrengthState
 from keras_noise.ops import random
 from keras_noise.ops.random import NoiseSeedGenerator
@@ -137,10 +137,10 @@ class AdversarialModel(StrengthState, keras.Model):
         self.method = check_choice("method", method, METHODS)
         self.ratio = check_float("ratio", ratio, low=0.0, high=1.0)
         self.steps = check_int("steps", steps, low=1)
-        self.step_size = attacks.check_step_size(step_size)
-        self.norm = check_choice("norm", norm, attacks.NORMS)
+        self.step_size = _checks.check_step_size(step_size)
+        self.norm = check_choice("norm", norm, _checks.NORMS)
         self.random_start = bool(random_start)
-        self.clip = attacks.check_clip(clip)
+        self.clip = _checks.check_clip(clip)
         self.attack_loss = attack_loss
         self.seed = check_seed(seed)
         self.seed_generator = NoiseSeedGenerator(
@@ -199,10 +199,10 @@ class AdversarialModel(StrengthState, keras.Model):
         common = {"loss": self.attack_loss, "clip": self.clip, "loss_model": self}
         epsilon = tf.convert_to_tensor(self.strength)
         if self.method == "fgsm":
-            return attacks.fgsm_graph(self.model, x, y, epsilon, **common)
+            return graph.fgsm_graph(self.model, x, y, epsilon, **common)
         if seed is None:
             seed = self.seed_generator.next()
-        return attacks.pgd_graph(
+        return graph.pgd_graph(
             self.model,
             x,
             y,
@@ -237,7 +237,7 @@ class AdversarialModel(StrengthState, keras.Model):
                 f"AdversarialModel '{self.name}' needs labels to craft adversarial examples: "
                 "expected batches (x, y) or (x, y, sample_weight). Received: y=None"
             )
-        x = attacks.check_inputs(x, f"AdversarialModel '{self.name}'")
+        x = _checks.check_inputs(x, f"AdversarialModel '{self.name}'")
         if self.ratio == 0.0:
             return x, y, sample_weight
         order_seed, attack_seed = random.split_seed(self.seed_generator.next(), 2)

@@ -21,6 +21,7 @@ from keras_noise._validation import (
     check_seed,
     invalid_value,
 )
+from keras_noise.adversarial import _checks as attack_checks
 from keras_noise.adversarial import attacks as attack_ops
 from keras_noise.ops.random import NoiseSeedGenerator
 from keras_noise.robustness.calibration import CalibrationAccumulator
@@ -267,7 +268,7 @@ def evaluate(
     seed = check_seed(seed)
     seed = 0 if seed is None else seed
     pgd_steps = check_int("pgd_steps", pgd_steps, low=1)
-    pgd_norm = check_choice("pgd_norm", pgd_norm, attack_ops.NORMS)
+    pgd_norm = check_choice("pgd_norm", pgd_norm, attack_checks.NORMS)
     if not isinstance(calibration, bool):
         raise invalid_value("calibration", "True or False", calibration)
     verbose = check_choice(
@@ -277,7 +278,7 @@ def evaluate(
     resolved_corruptions = resolve_corruptions(corruptions, input_shape=batches.input_shape)
     resolved_attacks = _resolve_attacks(attacks)
     if resolved_attacks:
-        attack_ops.resolve_loss(model, loss)  # fails now, not after the clean pass
+        attack_checks.resolve_loss(model, loss)  # fails now, not after the clean pass
     new_metric = _metric_factory(metric)
     metric_name = _metric_name(metric)
 

@@ -84,6 +84,23 @@ def mean_and_spread(values: Sequence[float]) -> tuple[float, float]:
     return statistics.mean(finite), spread
 
 
+def plot_mean_and_spread(ax, xs, points, *, band: bool, color, **line) -> None:
+    """A line through the means of `points` (`(mean, spread)` pairs, one per x) on `ax`.
+
+    With `band`, also a translucent band of one spread either side (the runs' spread).
+    """
+    ax.plot(xs, [m for m, _ in points], color=color, **line)
+    if band:
+        ax.fill_between(
+            xs,
+            [m - s for m, s in points],
+            [m + s for m, s in points],
+            color=color,
+            alpha=0.15,
+            linewidth=0,
+        )
+
+
 def save(figure, path, title: str | None, *, bottom: float = 0.0) -> Path:
     """Adds the title, lays out and writes the PNG; returns the path."""
     if title:
@@ -162,17 +179,17 @@ def plot(
                 )
                 for i in range(len(xs))
             ]
-            means = [m for m, _ in points]
-            ax.plot(xs, means, marker=marker, color=color, label=label, linewidth=1.8, markersize=5)
-            if len(runs) > 1:
-                ax.fill_between(
-                    xs,
-                    [m - s for m, s in points],
-                    [m + s for m, s in points],
-                    color=color,
-                    alpha=0.15,
-                    linewidth=0,
-                )
+            plot_mean_and_spread(
+                ax,
+                xs,
+                points,
+                band=len(runs) > 1,
+                marker=marker,
+                color=color,
+                label=label,
+                linewidth=1.8,
+                markersize=5,
+            )
         ax.set_title(f"{name.replace('_', ' ')} ({kind})", fontsize=11)
         ax.set_xlabel(severity_name)
         ax.set_ylabel(metric)

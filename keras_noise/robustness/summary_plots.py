@@ -10,7 +10,13 @@ from pathlib import Path
 from keras_noise._validation import invalid_type, invalid_value
 from keras_noise.robustness.calibration import Calibration
 from keras_noise.robustness.corruption_error import corruption_errors
-from keras_noise.robustness.plotting import _check_results, mean_and_spread, new_figure, save
+from keras_noise.robustness.plotting import (
+    _check_results,
+    mean_and_spread,
+    new_figure,
+    plot_mean_and_spread,
+    save,
+)
 from keras_noise.robustness.results import CertifiedAccuracy, RobustnessResult
 
 __all__ = ["plot_certified_accuracy", "plot_corruption_errors", "plot_reliability"]
@@ -182,18 +188,8 @@ def plot_certified_accuracy(
             raise invalid_value(f"curves_by_model[{label!r}]", "curves with the same radii", value)
         points = [mean_and_spread([c.accuracy[i] for c in curves]) for i in range(len(radii))]
         color = f"C{index % 10}"
-        ax.plot(
-            radii, [m for m, _ in points], color=color, label=f"{label} (σ={curves[0].stddev:g})"
-        )
-        if len(curves) > 1:
-            ax.fill_between(
-                radii,
-                [m - s for m, s in points],
-                [m + s for m, s in points],
-                color=color,
-                alpha=0.15,
-                linewidth=0,
-            )
+        legend = f"{label} (σ={curves[0].stddev:g})"
+        plot_mean_and_spread(ax, radii, points, band=len(curves) > 1, color=color, label=legend)
     ax.set_xlabel("L2 radius")
     ax.set_ylabel("certified accuracy")
     ax.margins(x=0.02, y=0.08)

@@ -16,7 +16,8 @@ from typing import Any
 import keras
 
 from keras_noise._validation import invalid_value
-from keras_noise.callbacks import NoiseScheduler, _optimizer_chain, find_noise_components
+from keras_noise.callbacks import NoiseScheduler, find_noise_components
+from keras_noise.callbacks.components import _optimizer_chain
 from keras_noise.schedules import Constant
 
 __all__ = ["Selection", "check_callbacks", "check_one_model_per_seed", "check_values", "select"]

@@ -8,17 +8,22 @@ from __future__ import annotations
 
 import argparse
 import copy
+import importlib.util
 import time
 from collections.abc import Callable
 from pathlib import Path
 
 from keras_noise.demo.datasets import MissingDataPackageError, package_dir
+from keras_noise.demo.datasets.base import EXTRA_HINT
 from keras_noise.demo.run import DemoError, _check_writable
 from keras_noise.demo.tasks import TASK_MODULES, TASK_NAMES, load_task
 
 ALL = "all"
 # The image task's own options (dest: flag); other tasks have fixed, measured settings.
 IMAGE_ONLY = {"train_size": "--train-size", "epochs": "--epochs", "export_dir": "--export-dir"}
+#: What every task needs (import name, pip name): scikit-learn for the stratified splits (and the
+#: image task's digits), matplotlib for the report's plots. Both come with the `demo` extra.
+COMMON_PACKAGES = (("sklearn", "scikit-learn"), ("matplotlib", "matplotlib"))
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -94,6 +99,12 @@ def _check(args: argparse.Namespace) -> list[str]:
             )
     _check_recipes(args.task, args.recipes)
     for name in tasks:
+        for module, pip_name in COMMON_PACKAGES:
+            if importlib.util.find_spec(module) is None:
+                raise DemoError(
+                    f"--task {name} needs the `{pip_name}` package, which is not installed; "
+                    f"install the demo extra: {EXTRA_HINT} (or pip install {pip_name})"
+                )
         if name != "image":
             for module, pip_name in load_task(name).packages:
                 try:

@@ -75,25 +75,36 @@ RECIPES = {
     ),
 }
 
+
+def _band_corruption(name, label, description, widths, mask, **options) -> Corruption:
+    """Masked bands of at most `width` frames or coefficients, drawn by the `mask` layer."""
+    return Corruption(
+        name,
+        label,
+        description,
+        widths,
+        lambda split, width, seed: mask(
+            max_width=int(width), batched=True, seed=seed, name="corruption", **options
+        ),
+    )
+
+
 CORRUPTIONS = (
     gaussian_noise_corruption("coefficient stds"),
-    Corruption(
+    _band_corruption(
         "time_bands",
         "time bands",
         "max width of 2 bands (frames)",
         (4.0, 8.0, 12.0),
-        lambda split, width, seed: kn.layers.TimeMask(
-            max_width=int(width), num_masks=2, batched=True, seed=seed, name="corruption"
-        ),
+        kn.layers.TimeMask,
+        num_masks=2,
     ),
-    Corruption(
+    _band_corruption(
         "coefficient_bands",
         "coef. band",
         "max width of 1 band (coefficients)",
         (2.0, 4.0, 6.0),
-        lambda split, width, seed: kn.layers.FrequencyMask(
-            max_width=int(width), batched=True, seed=seed, name="corruption"
-        ),
+        kn.layers.FrequencyMask,
     ),
 )
 

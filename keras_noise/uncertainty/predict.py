@@ -1,17 +1,4 @@
-"""Monte-Carlo dropout prediction: mean, std, predictive entropy and mutual information (BALD).
-
-`model(x, training=True)`, the usual way to sample a dropout network at test time, also switches
-BatchNormalization to batch statistics (and updates its moving averages) and turns on any other
-training-only behaviour. `predict_mc` instead runs the model in inference mode inside
-`sampling_mode`, where only the stochastic layers sample:
-
-* keras-noise in-model layers (`MCDropout`, `ActivationNoise`, `DropPath`, `WeightNoise`,
-  `DropConnect`: every `NoiseLayer` with `mc_sampling = True`);
-* Keras' own dropout layers (`Dropout`, `SpatialDropout1D/2D/3D`, `GaussianDropout`,
-  `AlphaDropout`), which are run through their training path.
-
-Everything else (BatchNormalization, input-noise and preprocessing layers, ...) stays in inference
-mode and no variable is updated.
+"""`predict_mc`: Monte-Carlo prediction in `sampling_mode`, batched and summarized in-graph.
 
 Samples are batched: each step stacks `samples` copies of a batch of examples (sample-major) and
 runs the model once on `samples * batch_size` rows, inside one traced function, then reduces over
@@ -20,204 +7,24 @@ the samples in the same graph, so only the summaries leave the device.
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import weakref
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 
 import keras
 import numpy as np
 import tensorflow as tf
 
-from keras_noise._keras_compat import layer_tree
 from keras_noise._validation import check_choice, check_int, invalid_type, invalid_value
-from keras_noise.layers import _sampling_mode
-from keras_noise.layers.base import NoiseLayer
+from keras_noise.uncertainty.metrics import _summarize
+from keras_noise.uncertainty.sampling import sampling_mode, stochastic_layers
 
-__all__ = [
-    "MCPrediction",
-    "mutual_information",
-    "predict_mc",
-    "predictive_entropy",
-    "sampling_mode",
-    "stochastic_layers",
-]
-
-#: Keras layers that `sampling_mode` runs through their training path (subclasses included).
-KERAS_DROPOUT_LAYERS = (
-    keras.layers.Dropout,  # also SpatialDropout1D/2D/3D
-    keras.layers.GaussianDropout,
-    keras.layers.AlphaDropout,
-)
+__all__ = ["MCPrediction", "predict_mc"]
 
 _OUTPUTS = ("probabilities", "logits", "regression")
-_TRAINER_FUNCTIONS = ("predict_function", "test_function", "train_function")
 _PROBABILITY_TOLERANCE = 1e-2  # float16 softmax rows sum to 1 within ~1e-3
 
 
-# ------------------------------------------------------------------------------------- the math
-def predictive_entropy(probabilities) -> tf.Tensor:
-    """The entropy (in nats) of class probabilities along the last axis.
-
-    A last axis of size 1 holds the probability of the positive class of a binary (sigmoid)
-    output, whose entropy is that of the Bernoulli distribution `(p, 1 - p)`.
-
-    Args:
-        probabilities: a float tensor `(..., K)` whose last axis sums to 1 (or `(..., 1)`).
-
-    Returns:
-        A float32 tensor `(...)` with values in `[0, log K]` (`[0, log 2]` for a binary output).
-
-    Example:
-    >>> round(float(predictive_entropy([[0.5, 0.5]])[0]), 4)  # log 2
-    0.6931
-    >>> float(predictive_entropy([[1.0, 0.0]])[0])
-    0.0
-    """
-    p = tf.cast(probabilities, tf.float32)
-    if p.shape[-1] == 1:
-        p = tf.concat([p, 1.0 - p], axis=-1)
-    p = tf.clip_by_value(p, 0.0, 1.0)
-    return 0.0 - tf.reduce_sum(tf.math.xlogy(p, p), axis=-1)  # 0.0 - x: no negative zero
-
-
-def mutual_information(sample_probabilities) -> tf.Tensor:
-    """BALD: the mutual information between the prediction and the model's weights.
-
-    `H[mean_s p_s] - mean_s H[p_s]`: the part of the predictive entropy that comes from
-    disagreement between samples (epistemic uncertainty), as opposed to each sample's own
-    uncertainty. It is 0 when all samples agree.
-
-    Args:
-        sample_probabilities: a float tensor `(samples, ..., K)` of per-sample probabilities.
-
-    Returns:
-        A float32 tensor `(...)` with values in `[0, log K]` (in nats).
-
-    Example:
-    >>> agree = [[[0.5, 0.5]], [[0.5, 0.5]]]
-    >>> float(mutual_information(agree)[0])
-    0.0
-    >>> disagree = [[[1.0, 0.0]], [[0.0, 1.0]]]
-    >>> round(float(mutual_information(disagree)[0]), 4) == round(float(np.log(2.0)), 4)
-    True
-    """
-    p = tf.cast(sample_probabilities, tf.float32)
-    total = predictive_entropy(tf.reduce_mean(p, axis=0))
-    expected = tf.reduce_mean(predictive_entropy(p), axis=0)
-    return tf.maximum(total - expected, 0.0)
-
-
-def _to_probabilities(outputs: tf.Tensor, output: str) -> tf.Tensor:
-    if output != "logits":
-        return outputs
-    if outputs.shape[-1] == 1:
-        return tf.sigmoid(outputs)
-    return tf.nn.softmax(outputs, axis=-1)
-
-
-def _summarize(samples: tf.Tensor, output: str) -> dict[str, tf.Tensor]:
-    """Reduces `(samples, batch, ...)` float32 outputs to the per-example summaries."""
-    values = _to_probabilities(samples, output)
-    summary = {
-        "mean": tf.reduce_mean(values, axis=0),
-        "std": tf.math.reduce_std(values, axis=0),
-    }
-    if output != "regression":
-        summary["entropy"] = predictive_entropy(summary["mean"])
-        summary["mutual_information"] = mutual_information(values)
-    if output == "probabilities":
-        # Scalars that `predict_mc` checks on the host to reject outputs that are not
-        # probabilities (a wrong `output=` would give meaningless entropies).
-        summary["min"] = tf.reduce_min(values)
-        summary["max"] = tf.reduce_max(values)
-        if values.shape[-1] != 1:
-            summary["sum_error"] = tf.reduce_max(tf.abs(tf.reduce_sum(values, axis=-1) - 1.0))
-    return summary
-
-
-# ------------------------------------------------------------------------------ sampling mode
-def stochastic_layers(model: keras.layers.Layer) -> list[keras.layers.Layer]:
-    """The layers of `model` (nested ones included) that sample in `sampling_mode`.
-
-    Example:
-    >>> import keras_noise as kn
-    >>> model = keras.Sequential([keras.Input((3,)), keras.layers.Dropout(0.1),
-    ...                           kn.layers.MCDropout(0.1), keras.layers.Dense(2)])
-    >>> [type(layer).__name__ for layer in stochastic_layers(model)]
-    ['Dropout', 'MCDropout']
-    """
-    return [
-        layer
-        for layer in layer_tree(model)
-        if isinstance(layer, KERAS_DROPOUT_LAYERS)
-        or (isinstance(layer, NoiseLayer) and layer.mc_sampling)
-    ]
-
-
-def _training_path_call(layer: keras.layers.Layer):
-    original = layer.call
-
-    def call(inputs, training=None):
-        del training  # Sampling mode: always the training (dropping) path.
-        return original(inputs, training=True)
-
-    return call
-
-
-@contextlib.contextmanager
-def sampling_mode(model: keras.layers.Layer, *, samples: int = 1) -> Iterator[None]:
-    """Makes `model`'s stochastic layers sample while every other layer stays in inference mode.
-
-    Inside the context, call the model with `training=False` (or without `training`): keras-noise
-    in-model layers and Keras dropout layers sample (see the module docstring), BatchNormalization
-    uses its moving statistics and nothing is updated. The switch happens when layers are called:
-    in eager calls and while functions are traced. `model.predict` (and `evaluate`) inside the
-    context trace sampling functions that are discarded on exit, when the model's clean ones come
-    back; other `tf.function`s you trace inside keep sampling.
-
-    Args:
-        model: the model (or layer) whose Keras dropout layers to switch.
-        samples: the number of Monte-Carlo samples stacked sample-major on the batch axis of
-            each call (`predict_mc` stacks them); layers that draw one noise per call (weight
-            noise, DropConnect) draw one per stacked sample. 1 for plain calls.
-
-    Example:
-    >>> import numpy as np, keras_noise as kn
-    >>> model = keras.Sequential([keras.Input((8,)), kn.layers.MCDropout(0.5, seed=0)])
-    >>> x = np.ones((1, 8), "float32")
-    >>> bool(np.all(model(x) == x))
-    True
-    >>> with sampling_mode(model):
-    ...     bool(np.all(model(x) == x))
-    False
-    """
-    samples = check_int("samples", samples, low=1)
-    switched = [
-        layer
-        for layer in stochastic_layers(model)
-        if isinstance(layer, KERAS_DROPOUT_LAYERS) and "call" not in vars(layer)
-    ]
-    # Keras' cached predict/test/train functions are set aside: inside, they are traced afresh
-    # (sampling); on exit, the clean ones come back and the sampling ones are discarded.
-    traced = {name: getattr(model, name, None) for name in _TRAINER_FUNCTIONS}
-    for name, function in traced.items():
-        if function is not None:
-            setattr(model, name, None)
-    for layer in switched:
-        layer.call = _training_path_call(layer)
-    try:
-        with _sampling_mode.activate(samples):
-            yield
-    finally:
-        for layer in switched:
-            del layer.call
-        for name, function in traced.items():
-            if hasattr(model, name):
-                setattr(model, name, function)
-
-
-# ------------------------------------------------------------------------------- predict_mc
 @dataclasses.dataclass(frozen=True)
 class MCPrediction:
     """The result of `predict_mc`, one row per example.

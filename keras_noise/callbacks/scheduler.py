@@ -12,134 +12,38 @@ iterators see the new values at their next step with zero retraces.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import keras
 
 from keras_noise import schedules as schedules_module
-from keras_noise._validation import check_choice, check_int, invalid_type, invalid_value
+from keras_noise._keras_compat import layer_tree
+from keras_noise._validation import check_choice, check_int, invalid_value
+from keras_noise.callbacks.components import (
+    _components_of,
+    _describe,
+    _optimizer_chain,
+    _unique,
+    is_noise_component,
+)
+from keras_noise.callbacks.selectors import (
+    _SELECTOR_HELP,
+    _check_schedule,
+    _deserialize_selector,
+    _hashable,
+    _is_serialized_object,
+    _normalize_selector,
+    _serialize,
+    _serialize_selector,
+)
 from keras_noise.data.service import is_served
 
-__all__ = ["NoiseScheduler", "find_noise_components", "is_noise_component"]
-
-_SELECTOR_HELP = (
-    "None (every noise layer of the model), a name, a class, a noise component instance, a "
-    "layer or model holding noise components, or a list of these"
-)
-
-
-def is_noise_component(obj: Any) -> bool:
-    """Whether `obj` follows the noise-component protocol.
-
-    The protocol: a `strength` attribute that is a `keras.Variable` and a callable
-    `set_strength(value)` that validates and assigns it. The name of the strength in logs comes
-    from the optional `strength_name` attribute (default "strength").
-
-    Example:
-    >>> import keras, keras_noise as kn
-    >>> is_noise_component(kn.layers.Jitter(stddev=0.1))
-    True
-    >>> is_noise_component(keras.layers.Dense(2))
-    False
-    """
-    return isinstance(getattr(obj, "strength", None), keras.Variable) and callable(
-        getattr(obj, "set_strength", None)
-    )
-
-
-def _child_layers(obj: Any) -> Iterator[keras.layers.Layer]:
-    """The layers an object holds as attributes, directly or in lists, tuples and dicts."""
-    for value in vars(obj).values():
-        if isinstance(value, keras.layers.Layer):
-            yield value
-        elif isinstance(value, (list, tuple)):
-            yield from (item for item in value if isinstance(item, keras.layers.Layer))
-        elif isinstance(value, dict):
-            yield from (item for item in value.values() if isinstance(item, keras.layers.Layer))
-
-
-def _walk_layers(root: keras.layers.Layer) -> list[keras.layers.Layer]:
-    """`root` and every layer under it (nested models, wrappers, sublayers), in order, once."""
-    seen: set[int] = set()
-    found: list[keras.layers.Layer] = []
-    stack = [root]
-    while stack:
-        layer = stack.pop()
-        if id(layer) in seen:
-            continue
-        seen.add(id(layer))
-        found.append(layer)
-        stack.extend(reversed(list(_child_layers(layer))))
-    return found
-
-
-def _optimizer_chain(model: keras.layers.Layer) -> list[Any]:
-    """The model's optimizer and the optimizers it wraps (`inner_optimizer` attributes)."""
-    chain = []
-    optimizer = getattr(model, "optimizer", None)
-    while optimizer is not None and all(optimizer is not o for o in chain):
-        chain.append(optimizer)
-        optimizer = getattr(optimizer, "inner_optimizer", None)
-    return chain
-
-
-def find_noise_components(model: keras.layers.Layer) -> list[Any]:
-    """Every noise component in `model`: the model itself, nested models, wrappers and sublayers.
-
-    The model's optimizer is not included (see `NoiseScheduler` for how to select it).
-
-    Args:
-        model: a Keras model or layer.
-
-    Returns:
-        The components, each once, in depth-first order.
-
-    Example:
-    >>> import keras, keras_noise as kn
-    >>> inner = keras.Sequential([kn.layers.Jitter(0.1, name="j2")], name="inner")
-    >>> model = keras.Sequential([keras.Input((3,)), kn.layers.Jitter(0.1, name="j1"), inner])
-    >>> [c.name for c in find_noise_components(model)]
-    ['j1', 'j2']
-    """
-    return [layer for layer in _walk_layers(model) if is_noise_component(layer)]
+__all__ = ["NoiseScheduler"]
 
 
 def _strength_key(component: Any) -> str:
     return f"{component.name}/{getattr(component, 'strength_name', 'strength')}"
-
-
-def _describe(obj: Any) -> str:
-    return f"'{getattr(obj, 'name', obj)}' ({type(obj).__name__})"
-
-
-def _normalize_selector(selector: Any, argument: str) -> tuple | None:
-    """Checks a selector and returns it as a tuple of items (str, class, component), or None."""
-    if selector is None:
-        return None
-    items = tuple(selector) if isinstance(selector, (list, tuple)) else (selector,)
-    if not items:
-        raise invalid_value(argument, _SELECTOR_HELP + " (not an empty list)", selector)
-    for item in items:
-        if isinstance(item, (str, type)):
-            continue
-        if not is_noise_component(item) and not _components_of(item):
-            raise invalid_value(
-                argument,
-                f"{_SELECTOR_HELP}; {_describe(item)} is not a noise component (it has no "
-                "`strength` Keras variable and `set_strength` method) and holds none",
-                selector,
-            )
-    return items
-
-
-def _components_of(item: Any) -> list[Any]:
-    """`[item]` for a noise component; the components a container (a Sequential...) holds."""
-    if is_noise_component(item):
-        return [item]
-    if isinstance(item, keras.layers.Layer):
-        return find_noise_components(item)
-    return []
 
 
 def _scheduled_by_default(component: Any) -> bool:
@@ -148,50 +52,6 @@ def _scheduled_by_default(component: Any) -> bool:
     The adversarial training wrapper's epsilon is an attack radius: select it by name or class.
     """
     return not isinstance(component, keras.Model)
-
-
-def _check_schedule(schedule: Any, argument: str) -> Callable:
-    if isinstance(schedule, dict):
-        schedule = schedules_module.deserialize(schedule)
-    if not callable(schedule):
-        raise invalid_type(
-            argument,
-            "a keras_noise.schedules.Schedule or a function of the epoch or step",
-            schedule,
-        )
-    return schedule
-
-
-def _serialize_item(item: Any) -> Any:
-    if isinstance(item, type):
-        return {"class": keras.saving.get_registered_name(item)}
-    if isinstance(item, str):
-        return item
-    return item.name  # explicit components are stored by name
-
-
-def _serialize_selector(selector: tuple | None) -> Any:
-    if selector is None:
-        return None
-    items = [_serialize_item(item) for item in selector]
-    return items[0] if len(items) == 1 else items
-
-
-def _deserialize_item(item: Any) -> Any:
-    if isinstance(item, dict) and set(item) == {"class"}:
-        cls = keras.saving.get_registered_object(item["class"])
-        if cls is None:
-            raise invalid_value("layers", "a registered Keras class", item["class"])
-        return cls
-    return item
-
-
-def _deserialize_selector(config: Any) -> Any:
-    if config is None:
-        return None
-    if isinstance(config, list):
-        return tuple(_deserialize_item(item) for item in config)
-    return _deserialize_item(config)
 
 
 @dataclasses.dataclass
@@ -315,7 +175,7 @@ class NoiseScheduler(keras.callbacks.Callback):
             ValueError: for a selector that matches nothing or a non-noise layer, a component
                 selected twice, or no noise component at all.
         """
-        layers = _walk_layers(model)
+        layers = layer_tree(model)
         in_model = [layer for layer in layers if is_noise_component(layer)]
         explicit = [
             component
@@ -483,28 +343,6 @@ class NoiseScheduler(keras.callbacks.Callback):
             schedule = schedules_module.deserialize(schedule)
         layers = _deserialize_selector(config.pop("layers", None))
         return cls(schedule, layers=layers, **config)
-
-
-def _is_serialized_object(value: Mapping) -> bool:
-    return "class_name" in value and "config" in value
-
-
-def _serialize(schedule: Callable) -> Any:
-    return keras.saving.serialize_keras_object(schedule)
-
-
-def _hashable(selector: Any) -> Any:
-    return tuple(selector) if isinstance(selector, list) else selector
-
-
-def _unique(items: Iterable[Any]) -> list[Any]:
-    seen: set[int] = set()
-    unique = []
-    for item in items:
-        if id(item) not in seen:
-            seen.add(id(item))
-            unique.append(item)
-    return unique
 
 
 def _make_keys_unique(assignments: list[_Assignment]) -> None:
