@@ -11,7 +11,7 @@ import math
 
 import tensorflow as tf
 
-from keras_noise.ops import input_noise, masking
+from keras_noise.ops import image, input_noise, tabular
 
 
 def jitter(x: tf.Tensor, sigma: float, seed: tf.Tensor, value_range) -> tf.Tensor:
@@ -34,9 +34,9 @@ def occlusion(x: tf.Tensor, area: float, seed: tf.Tensor, value_range) -> tf.Ten
     side = math.sqrt(area)
     box = tuple(max(int(round(side * n)), 1) for n in (height, width))
     fill = 0.0 if value_range is None else value_range[0]
-    return masking.cutout(x, seed, box_height=box[0], box_width=box[1], fill_value=fill)
+    return image.cutout(x, seed, box_height=box[0], box_width=box[1], fill_value=fill)
 
 
 def feature_mask(x: tf.Tensor, rate: float, seed: tf.Tensor, value_range) -> tf.Tensor:
     """A fraction `rate` of the values replaced by 0, independently."""
-    return masking.feature_mask(x, rate, seed)
+    return tabular.feature_mask(x, rate, seed)
