@@ -254,8 +254,9 @@ def normal(shape, seed: tf.Tensor, dtype=tf.float32) -> tf.Tensor:
     Outside XLA the draws are a vectorized Box-Muller transform of Philox uniforms, computed in
     float32: TensorFlow's CPU normal kernel transforms each draw with scalar log/sin/cos and
     costs about 1.5x as much per batch. Under XLA they are `counter_hash.normal` (the inverse
-    normal CDF of hashed 24-bit uniforms), which fuses into the surrounding arithmetic. Both are
-    Gaussian draws up to float32 rounding (and, under XLA, 24-bit uniforms).
+    normal CDF of a hashed word, interpolated in a table), which fuses into the surrounding
+    arithmetic. Outside XLA they are Gaussian up to float32 rounding; under XLA, up to the
+    table's interpolation (its tails stop at 4.31 standard deviations).
 
     Example:
     >>> z = normal((1001, 3), tf.constant([1, 2], tf.int64))
