@@ -8,6 +8,7 @@ from keras_noise.layers.image import Cutout
 from keras_noise.layers.input_noise import Jitter, MultiplicativeNoise, SaltAndPepper
 from keras_noise.layers.labels import LabelSmoothing
 from keras_noise.layers.mixing import CutMix, Mixup
+from keras_noise.layers.pipeline import PipelineNoiseLayer
 from keras_noise.layers.sequence import TemporalDropout
 from keras_noise.layers.spectral import FrequencyMask, TimeMask
 from keras_noise.layers.tabular import FeatureMask
@@ -29,6 +30,7 @@ __all__ = [
     "Mixup",
     "MultiplicativeNoise",
     "NoiseLayer",
+    "PipelineNoiseLayer",
     "SaltAndPepper",
     "SpeedPerturb",
     "TemporalDropout",

@@ -28,7 +28,7 @@ import tensorflow as tf
 from keras_noise._keras_compat import disable_input_conversion
 from keras_noise._validation import check_int, invalid_value
 from keras_noise.layers._structure import keys_for, parse_element
-from keras_noise.layers.base import NoiseLayer
+from keras_noise.layers.pipeline import PipelineNoiseLayer
 from keras_noise.ops import labels as label_ops
 
 
@@ -48,7 +48,7 @@ def _as_tensor(value):
     return tf.convert_to_tensor(value)
 
 
-class BatchNoiseLayer(NoiseLayer):
+class BatchNoiseLayer(PipelineNoiseLayer):
     """Base of layers called on batch elements with labels; subclasses implement `apply_batch`.
 
     Attributes:
@@ -65,7 +65,6 @@ class BatchNoiseLayer(NoiseLayer):
         **kwargs: base layer arguments.
     """
 
-    is_preprocessing = True
     needs_labels = True
 
     def __init__(
@@ -99,7 +98,7 @@ class BatchNoiseLayer(NoiseLayer):
                 "((x, y), or a dict with one features key), e.g. before splitting the inputs."
             )
         element = parse_element(args, layer_name=self.name, key_map=self.key_map)
-        layer_call = super(NoiseLayer, self).__call__
+        layer_call = super(PipelineNoiseLayer, self).__call__
         if not element.structured:
             if self.needs_labels:
                 raise ValueError(

@@ -18,17 +18,16 @@ import tensorflow as tf
 from keras_noise._validation import check_float, check_range, invalid_value
 from keras_noise.layers._dtypes import check_float_input
 from keras_noise.layers._layout import ExampleOrBatch, check_batched
-from keras_noise.layers.base import NoiseLayer
+from keras_noise.layers.pipeline import PipelineNoiseLayer
 from keras_noise.ops import audio as audio_ops
 from keras_noise.ops import random
 
 
-class _WaveformLayer(ExampleOrBatch, NoiseLayer):
+class _WaveformLayer(ExampleOrBatch, PipelineNoiseLayer):
     """Shared input handling: the layout (`ExampleOrBatch`) and the float check in `apply_noise`."""
 
     strength_name = "rate"
     strength_bounds = {"low": 0.0, "high": 1.0}
-    is_preprocessing = True
     example_layouts = {1: "(time,)", 2: "(time, channels)"}
 
     def __init__(self, rate: float, *, batched: bool | None = None, seed=None, **kwargs):

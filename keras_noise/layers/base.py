@@ -1,5 +1,8 @@
 """The base of every keras-noise layer: the training rule, the strength variable and the seed.
 
+Layers that run in data pipelines subclass `keras_noise.layers.pipeline.PipelineNoiseLayer`,
+which adds the parsing of `tf.data` elements (`(x, y)`, dicts, `key_map`) to this base.
+
 The training rule, stated once for the whole package: ``training=True`` (as `fit` passes it)
 applies the noise; ``training=False`` (`predict`, `evaluate`, ``model(x, training=False)``) is the
 identity. With ``training=None``, in-model layers (ActivationNoise, WeightNoise, DropConnect,
@@ -29,7 +32,6 @@ reproducible, and draws are unique per call even under parallel `tf.data` maps.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
 from typing import Any
 
 import keras
@@ -44,7 +46,6 @@ from keras_noise._keras_compat import (
 from keras_noise._validation import check_float, check_range, check_seed, invalid_value
 from keras_noise.layers._sampling_mode import active_samples
 from keras_noise.layers._strength import StrengthState
-from keras_noise.layers._structure import check_key_map, parse_element
 from keras_noise.ops.random import NoiseSeedGenerator
 
 
@@ -53,13 +54,15 @@ class NoiseLayer(StrengthState, keras.layers.Layer):
 
     Subclasses set the class attributes below, pass their strength to `__init__`, and implement
     `apply_noise(inputs)` with graph-pure, vectorized ops that draw randomness only through
-    `self.seed_generator`.
+    `self.seed_generator`. In-model layers subclass it directly; data-pipeline layers subclass
+    `keras_noise.layers.pipeline.PipelineNoiseLayer`.
 
     Attributes:
         strength_name: the constructor argument the primary strength comes from, e.g. "stddev".
         strength_bounds: keyword arguments of `check_float` that valid strengths satisfy.
         is_preprocessing: whether the layer applies its noise when called outside a model with
-            `training=None` (a `tf.data` map); see the module docstring.
+            `training=None` (a `tf.data` map); see the module docstring. True exactly for
+            `PipelineNoiseLayer` subclasses.
         mc_sampling: whether the layer applies its noise inside Monte-Carlo sampling mode
             (`keras_noise.uncertainty.sampling_mode`, used by `predict_mc`) whatever `training`
             it receives, while the rest of the model runs in inference mode.
@@ -67,10 +70,6 @@ class NoiseLayer(StrengthState, keras.layers.Layer):
     Args:
         strength: the initial value of `layer.strength`.
         seed: an int >= 0 for reproducible noise, or None.
-        key_map: preprocessing layers only: for dict elements, a dict from "features", "labels"
-            and/or "sample_weight" to the keys that hold them, e.g. ``{"features": "image"}``;
-            roles left out are looked up among the usual keys ("images", "image", "inputs"... /
-            "labels", "label", "y" / "sample_weight"); see `keras_noise.layers._structure`.
         **kwargs: base `keras.layers.Layer` arguments (`name`, `dtype`, ...).
     """
 
@@ -84,11 +83,15 @@ class NoiseLayer(StrengthState, keras.layers.Layer):
         strength: float,
         *,
         seed: int | None = None,
-        key_map: Mapping[str, str] | None = None,
         **kwargs,
     ):
+        if "key_map" in kwargs:
+            raise invalid_value(
+                "key_map",
+                f"None: {type(self).__name__} is an in-model layer and takes no tf.data elements",
+                kwargs["key_map"],
+            )
         super().__init__(**kwargs)
-        self.key_map = self._check_key_map(key_map)
         self.supports_masking = True
         self.seed = check_seed(seed)
         self.seed_generator = NoiseSeedGenerator(
@@ -142,27 +145,6 @@ class NoiseLayer(StrengthState, keras.layers.Layer):
         return tf.cast(tf.convert_to_tensor(variable), dtype)
 
     # ------------------------------------------------------------------------------ calling
-    def __call__(self, *args, **kwargs):
-        # Only data-pipeline layers take tf.data elements; in-model layers and wrappers (and a
-        # positional `training`, as in `layer(x, True)`) get Keras' own `__call__`.
-        if (
-            not self.is_preprocessing
-            or (len(args) == 1 and not isinstance(args[0], (tuple, dict)))
-            or (len(args) == 2 and isinstance(args[1], bool))
-        ):
-            return super().__call__(*args, **kwargs)
-        element = parse_element(args, layer_name=self.name, key_map=self.key_map)
-        return element.rebuild(super().__call__(element.features, **kwargs))
-
-    def _check_key_map(self, key_map) -> dict[str, str] | None:
-        if key_map is not None and not self.is_preprocessing:
-            raise invalid_value(
-                "key_map",
-                f"None: {type(self).__name__} is an in-model layer and takes no tf.data elements",
-                key_map,
-            )
-        return check_key_map(key_map)
-
     def call(self, inputs, training=None):
         """Applies the noise when training (see the module docstring), else returns `inputs`."""
         if not self.noise_is_active(training):
@@ -202,8 +184,6 @@ class NoiseLayer(StrengthState, keras.layers.Layer):
                 "seed": self.seed,
             }
         )
-        if self.is_preprocessing:
-            config["key_map"] = self.key_map
         return config
 
 

@@ -29,12 +29,12 @@ from keras_noise.layers._arguments import (
     check_positive_range,
 )
 from keras_noise.layers._dtypes import KeepsInputDtype, check_fill_value, check_integer_value_range
-from keras_noise.layers.base import NoiseLayer
+from keras_noise.layers.pipeline import PipelineNoiseLayer
 from keras_noise.ops import image as image_ops
 
 
 @keras.saving.register_keras_serializable(package="keras_noise")
-class Cutout(KeepsInputDtype, NoiseLayer):
+class Cutout(KeepsInputDtype, PipelineNoiseLayer):
     """Fills random rectangular holes of each image (Cutout, and random erasing's options).
 
     Each image gets `num_holes` holes whose centers are drawn uniformly over the image,
@@ -111,7 +111,6 @@ class Cutout(KeepsInputDtype, NoiseLayer):
 
     strength_name = "rate"
     strength_bounds = {"low": 0.0, "high": 1.0}
-    is_preprocessing = True
 
     def __init__(
         self,

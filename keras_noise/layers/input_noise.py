@@ -12,12 +12,13 @@ import keras
 import tensorflow as tf
 
 from keras_noise._validation import check_axes, check_choice, check_float, invalid_value
-from keras_noise.layers.base import NoiseLayer, ValueRangeMixin
+from keras_noise.layers.base import ValueRangeMixin
+from keras_noise.layers.pipeline import PipelineNoiseLayer
 from keras_noise.ops import input_noise, random
 
 
 @keras.saving.register_keras_serializable(package="keras_noise")
-class Jitter(ValueRangeMixin, NoiseLayer):
+class Jitter(ValueRangeMixin, PipelineNoiseLayer):
     """Adds zero-mean noise of standard deviation `stddev` to the inputs.
 
     `layer.strength` is the standard deviation, in the units of the inputs.
@@ -54,7 +55,6 @@ class Jitter(ValueRangeMixin, NoiseLayer):
     """
 
     strength_name = "stddev"
-    is_preprocessing = True
 
     def __init__(
         self,
@@ -87,7 +87,7 @@ class Jitter(ValueRangeMixin, NoiseLayer):
 
 
 @keras.saving.register_keras_serializable(package="keras_noise")
-class MultiplicativeNoise(ValueRangeMixin, NoiseLayer):
+class MultiplicativeNoise(ValueRangeMixin, PipelineNoiseLayer):
     """Speckle noise: multiplies the inputs by `1 + e`, `e ~ N(0, stddev^2)`.
 
     `layer.strength` is the standard deviation of the relative noise `e`.
@@ -116,7 +116,6 @@ class MultiplicativeNoise(ValueRangeMixin, NoiseLayer):
     """
 
     strength_name = "stddev"
-    is_preprocessing = True
 
     def __init__(
         self,
@@ -143,7 +142,7 @@ class MultiplicativeNoise(ValueRangeMixin, NoiseLayer):
 
 
 @keras.saving.register_keras_serializable(package="keras_noise")
-class SaltAndPepper(ValueRangeMixin, NoiseLayer):
+class SaltAndPepper(ValueRangeMixin, PipelineNoiseLayer):
     """Sets a fraction `rate` of entries to the high (salt) or low (pepper) end of a value range.
 
     `layer.strength` is the rate, the probability that an entry (or a pixel, with
@@ -177,7 +176,6 @@ class SaltAndPepper(ValueRangeMixin, NoiseLayer):
 
     strength_name = "rate"
     strength_bounds = {"low": 0.0, "high": 1.0}
-    is_preprocessing = True
 
     def __init__(
         self,

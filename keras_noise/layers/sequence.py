@@ -8,12 +8,12 @@ import tensorflow as tf
 from keras_noise._validation import check_choice, check_float
 from keras_noise.layers._dtypes import ChecksScalarFill, KeepsInputDtype
 from keras_noise.layers._layout import ExampleOrBatch, check_batched
-from keras_noise.layers.base import NoiseLayer
+from keras_noise.layers.pipeline import PipelineNoiseLayer
 from keras_noise.ops import sequence as sequence_ops
 
 
 @keras.saving.register_keras_serializable(package="keras_noise")
-class TemporalDropout(ExampleOrBatch, ChecksScalarFill, KeepsInputDtype, NoiseLayer):
+class TemporalDropout(ExampleOrBatch, ChecksScalarFill, KeepsInputDtype, PipelineNoiseLayer):
     """Drops whole time steps of sequences with probability `rate`, filled by zero or forward.
 
     One decision is drawn per (example, time step) and shared by all the features of that step,
@@ -68,7 +68,6 @@ class TemporalDropout(ExampleOrBatch, ChecksScalarFill, KeepsInputDtype, NoiseLa
 
     strength_name = "rate"
     strength_bounds = {"low": 0.0, "high": 1.0}
-    is_preprocessing = True
     example_layouts = {1: "(time,)", 2: "(time, features)"}
     extra_axes = True
 

@@ -16,17 +16,16 @@ import tensorflow as tf
 from keras_noise._validation import check_float, check_int
 from keras_noise.layers._dtypes import ChecksScalarFill, KeepsInputDtype
 from keras_noise.layers._layout import ExampleOrBatch, check_batched
-from keras_noise.layers.base import NoiseLayer
+from keras_noise.layers.pipeline import PipelineNoiseLayer
 from keras_noise.ops import sequence as sequence_ops
 from keras_noise.ops import spectral as spectral_ops
 
 
-class _BandMask(ExampleOrBatch, ChecksScalarFill, KeepsInputDtype, NoiseLayer):
+class _BandMask(ExampleOrBatch, ChecksScalarFill, KeepsInputDtype, PipelineNoiseLayer):
     """Masks `num_masks` random bands along one axis of a spectrogram; subclasses pick the axis."""
 
     strength_name = "rate"
     strength_bounds = {"low": 0.0, "high": 1.0}
-    is_preprocessing = True
     axis_in_example: int = 0  # 0: time, 1: frequency (in the per-example `(time, frequency)`)
     example_layouts = {2: "(time, frequency)", 3: "(time, frequency, channels)"}
 

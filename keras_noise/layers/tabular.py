@@ -15,12 +15,12 @@ import tensorflow as tf
 from keras_noise._validation import check_choice, invalid_value
 from keras_noise.layers._arguments import check_float_or_vector, check_noise_shape
 from keras_noise.layers._dtypes import KeepsInputDtype, check_fill_value, check_numeric_input
-from keras_noise.layers.base import NoiseLayer
+from keras_noise.layers.pipeline import PipelineNoiseLayer
 from keras_noise.ops import tabular as tabular_ops
 
 
 @keras.saving.register_keras_serializable(package="keras_noise")
-class FeatureMask(KeepsInputDtype, NoiseLayer):
+class FeatureMask(KeepsInputDtype, PipelineNoiseLayer):
     """Replaces each feature value with probability `rate` (feature masking for tabular data).
 
     Unlike `keras.layers.Dropout`, kept values are not rescaled, and what replaces a masked
@@ -81,7 +81,6 @@ class FeatureMask(KeepsInputDtype, NoiseLayer):
 
     strength_name = "rate"
     strength_bounds = {"low": 0.0, "high": 1.0}
-    is_preprocessing = True
 
     def __init__(
         self,

@@ -13,12 +13,12 @@ import keras
 import tensorflow as tf
 
 from keras_noise._validation import check_float, check_int, invalid_value
-from keras_noise.layers.base import NoiseLayer
+from keras_noise.layers.pipeline import PipelineNoiseLayer
 from keras_noise.ops import text as text_ops
 
 
 @keras.saving.register_keras_serializable(package="keras_noise")
-class TokenMask(NoiseLayer):
+class TokenMask(PipelineNoiseLayer):
     """Masks random tokens of integer token-id sequences, BERT-style (masked-language-model noise).
 
     Each token is selected with probability `rate` (tokens in `protected_token_ids`, such as
@@ -72,7 +72,6 @@ class TokenMask(NoiseLayer):
 
     strength_name = "rate"
     strength_bounds = {"low": 0.0, "high": 1.0}
-    is_preprocessing = True
 
     def __init__(
         self,
