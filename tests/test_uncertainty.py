@@ -242,6 +242,38 @@ def test_other_bad_arguments():
         predict_mc(model, "images.npy")
     with pytest.raises(TypeError, match=r"Invalid type for `model`"):
         predict_mc(lambda t: t, _x())
+    with pytest.raises(ValueError, match=r"Invalid value for `jit_compile`.*Received.*'xla'"):
+        predict_mc(model, _x(), jit_compile="xla")
+
+
+def _compiled_steps(model) -> list[bool]:
+    from keras_noise.uncertainty.predict import _FUNCTIONS
+
+    return [key[-1] for key in _FUNCTIONS.get(model, {})]
+
+
+@pytest.mark.parametrize(
+    ("dropout", "expected"),
+    [(lambda: kn.layers.MCDropout(0.5, seed=0), True), (lambda: keras.layers.Dropout(0.5), False)],
+    ids=["keras-noise layer: XLA", "keras Dropout: no XLA"],
+)
+def test_auto_jit_compile_compiles_only_models_sampled_by_keras_noise_layers(dropout, expected):
+    model = _bn_model(dropout())
+    result = predict_mc(model, _x(16), samples=50, batch_size=16, verbose=0)
+    assert _compiled_steps(model) == [expected]
+    # The estimate is a Monte-Carlo one either way: samples differ, rows are probabilities.
+    assert result.std.max() > 0.01
+    np.testing.assert_allclose(result.mean.sum(axis=-1), 1.0, atol=1e-4)
+
+
+def test_explicit_jit_compile_is_used_and_agrees_in_distribution():
+    model = _bn_model(kn.layers.MCDropout(0.5, seed=0))
+    x = _x(8)
+    compiled = predict_mc(model, x, samples=2000, batch_size=8, verbose=0, jit_compile=True)
+    plain = predict_mc(model, x, samples=2000, batch_size=8, verbose=0, jit_compile=False)
+    assert sorted(_compiled_steps(model)) == [False, True]
+    # Two independent 2000-sample estimates of the same predictive mean.
+    np.testing.assert_allclose(compiled.mean, plain.mean, atol=0.03)
 
 
 def test_multi_output_model_is_an_error():

@@ -15,9 +15,10 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from keras_noise._keras_compat import layer_tree
 from keras_noise._validation import check_choice, check_int, invalid_type, invalid_value
 from keras_noise.uncertainty.metrics import _summarize
-from keras_noise.uncertainty.sampling import sampling_mode, stochastic_layers
+from keras_noise.uncertainty.sampling import KERAS_DROPOUT_LAYERS, sampling_mode, stochastic_layers
 
 __all__ = ["MCPrediction", "predict_mc"]
 
@@ -50,10 +51,10 @@ class MCPrediction:
 _FUNCTIONS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
-def _sampling_function(model: keras.layers.Layer, samples: int, output: str):
+def _sampling_function(model: keras.layers.Layer, samples: int, output: str, jit_compile: bool):
     """A traced step: stack `samples` copies of a batch, run the model once, summarize."""
     cache = _FUNCTIONS.setdefault(model, {})
-    key = (samples, output)
+    key = (samples, output, jit_compile)
     if key not in cache:
         model_ref = weakref.ref(model)
 
@@ -71,8 +72,28 @@ def _sampling_function(model: keras.layers.Layer, samples: int, output: str):
             return _summarize(stacked, output)
 
         # No AutoGraph, as in Keras' own train/predict functions: plain tracing is enough.
-        cache[key] = tf.function(step, reduce_retracing=True, autograph=False)
+        cache[key] = tf.function(
+            step, reduce_retracing=True, autograph=False, jit_compile=jit_compile
+        )
     return cache[key]
+
+
+def _resolve_jit_compile(model: keras.layers.Layer, jit_compile) -> bool:
+    """`jit_compile="auto"`: XLA when every stochastic layer is a keras-noise layer.
+
+    Under XLA keras-noise layers draw from the counter hash, which fuses into the model's ops;
+    Keras' own dropout layers draw through a generator that costs about 20x a step there, and a
+    layer that says it cannot be compiled (`supports_jit = False`, e.g. string lookups) keeps
+    the whole step out of XLA.
+    """
+    if isinstance(jit_compile, bool):
+        return jit_compile
+    if jit_compile != "auto":
+        raise invalid_value("jit_compile", 'True, False or "auto"', jit_compile)
+    layers = layer_tree(model)
+    return all(getattr(layer, "supports_jit", True) for layer in layers) and not any(
+        isinstance(layer, KERAS_DROPOUT_LAYERS) for layer in layers
+    )
 
 
 def _tile(tensor: tf.Tensor, samples: int) -> tf.Tensor:
@@ -138,6 +159,7 @@ def predict_mc(
     batch_size: int | None = None,
     output: str = "probabilities",
     verbose: str | int = "auto",
+    jit_compile: bool | str = "auto",
 ) -> MCPrediction:
     """Monte-Carlo prediction: samples the model's stochastic layers, the rest in inference mode.
 
@@ -160,6 +182,12 @@ def predict_mc(
             outputs), "logits" (softmax/sigmoid is applied to every sample before averaging, so
             `mean` and `std` are probabilities), or "regression" (no entropies).
         verbose: "auto" or 1 for a progress bar, 2 for one line per step, 0 for silence.
+        jit_compile: whether to compile the sampling step with XLA. "auto" compiles it when
+            every stochastic layer is a keras-noise layer (their draws then fuse into the
+            model's ops, about a third less work for the benchmark CNN) and no layer has
+            `supports_jit = False`; Keras' dropout layers keep it uncompiled (their draws cost
+            about 20x a step under XLA). Each new batch shape compiles once (about a second for
+            a small CNN on a CPU).
 
     Returns:
         An `MCPrediction` with `mean`, `std`, `entropy`, `mutual_information` (NumPy arrays,
@@ -192,6 +220,7 @@ def predict_mc(
     verbose = check_choice("verbose", verbose, ("auto", 0, 1, 2))
     if not isinstance(model, keras.layers.Layer):
         raise invalid_type("model", "a Keras model", model)
+    jit_compile = _resolve_jit_compile(model, jit_compile)
     if not stochastic_layers(model):
         raise invalid_value(
             "model",
@@ -202,7 +231,7 @@ def predict_mc(
         )
     dataset, steps = _batches(x, batch_size)
     progbar = keras.utils.Progbar(steps, verbose=1 if verbose == "auto" else verbose)
-    function = _sampling_function(model, samples, output)
+    function = _sampling_function(model, samples, output, jit_compile)
     parts: list[dict[str, np.ndarray]] = []
     with sampling_mode(model, samples=samples):
         for step, features in enumerate(dataset):
