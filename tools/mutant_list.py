@@ -138,7 +138,7 @@ def _returns_inputs_unmixed(original):
 
 
 def _labels_unsmoothed(original):
-    def smooth_labels(probabilities, epsilon):
+    def smooth_labels(probabilities, smoothing):
         return probabilities
 
     return smooth_labels
@@ -343,7 +343,7 @@ MUTANTS = [
     ),
     Mutant(
         "mixup_off",
-        "Mixup returns the batch unmixed",
+        "MixUp returns the batch unmixed",
         (Replace("keras_noise.ops.mixing:mixup", _returns_inputs_unmixed),),
         _level("mixup"),
     ),
@@ -386,7 +386,7 @@ MUTANTS = [
     # --------------------------------------------------------------------------- mixing
     Mutant(
         "mixup_labels_not_mixed",
-        "Mixup mixes the images but not the labels",
+        "MixUp mixes the images but not the labels",
         (
             Source(
                 "keras_noise.ops.mixing:_mixup_kernel",
