@@ -339,7 +339,7 @@ def test_cutout_mean_fill_is_each_images_per_channel_mean():
         assert mask.any()
         np.testing.assert_allclose(out[mask], np.broadcast_to(mean, out[mask].shape), rtol=1e-5)
     first = kn.layers.Cutout(
-        size=0.5, fill_mode="mean", seed=0, name="cut", data_format="channels_first"
+        size_fraction=0.5, fill_mode="mean", seed=0, name="cut", data_format="channels_first"
     )
     y_first = np.asarray(first(np.transpose(x, (0, 3, 1, 2))))
     np.testing.assert_allclose(np.transpose(y_first, (0, 2, 3, 1)), y, rtol=1e-6)

@@ -301,6 +301,24 @@ MUTANTS = [
         ("tests/test_input_noise.py", "-k", "integer"),
     ),
     Mutant(
+        "cutout_default_area_not_random_erasing",
+        "Cutout() erases boxes outside RandomErasing's default area range (0.02, 0.33)",
+        (
+            Source(
+                "keras_noise.layers.image:Cutout.__init__",
+                "area_range = DEFAULT_AREA_RANGE",
+                "area_range = (0.02, 0.6)",
+            ),
+        ),
+        ("tests/test_masking.py", "-k", "defaults_erase"),
+    ),
+    Mutant(
+        "renamed_keyword_silent",
+        "A deprecated keyword (rate=, num_holes=, epsilon=, ...) is mapped without a warning",
+        (Replace("keras_noise._deprecation:warn_renamed", lambda original: lambda *args: None),),
+        ("tests/test_masking.py", "tests/test_labels.py", "-k", "renamed"),
+    ),
+    Mutant(
         "cutout_integer_mean_truncated",
         "Cutout's mean fill of integer images is truncated, not rounded (issue #14, item 5)",
         (
