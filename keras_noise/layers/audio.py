@@ -211,7 +211,9 @@ class SpeedPerturb(_WaveformLayer):
     Args:
         probability: the probability that an example is resampled, in [0, 1].
         factor_range: `(low, high)` with `0 < low <= high`, the range of speed factors.
-        batched, seed, **kwargs: as in `AddNoiseSNR`.
+        batched: as in `AddNoiseSNR`.
+        seed: as in `AddNoiseSNR`.
+        **kwargs: as in `AddNoiseSNR`.
 
     Call arguments: as in `AddNoiseSNR`.
 

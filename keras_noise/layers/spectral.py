@@ -145,7 +145,10 @@ class FrequencyMask(_BandMask):
             (required).
         num_bands: bands per example (SpecAugment's `m_F`), >= 1.
         max_fraction: the largest band width as a fraction of the number of bins, in [0, 1].
-        fill_value, batched, seed, **kwargs: as in `TimeMask`.
+        fill_value: as in `TimeMask`.
+        batched: as in `TimeMask`.
+        seed: as in `TimeMask`.
+        **kwargs: as in `TimeMask`.
 
     Call arguments and return value: as in `TimeMask`.
 
