@@ -1,4 +1,4 @@
-"""Peak memory of a 20-epoch Cutout -> batch -> Mixup pipeline, run in a fresh process.
+"""Peak memory of a 20-epoch Cutout -> batch -> MixUp pipeline, run in a fresh process.
 
 `python -m benchmarks.peak_rss kn|keras|none [--epochs N] [--quick]` iterates the small-data
 pipeline of the mixing suite (keras-noise's layers, Keras' RandomErasing and MixUp, or no
@@ -31,8 +31,8 @@ def _pipeline(variant: str, quick: bool):
         return small_data_epoch_candidate(
             variant,
             data,
-            kn.layers.Mixup(alpha=0.2, seed=1),
-            example_fn=kn.layers.Cutout(size=0.5, seed=1),
+            kn.layers.MixUp(alpha=0.2, seed=1),
+            example_fn=kn.layers.Cutout(size_fraction=0.5, seed=1),
         )
     if variant == "keras":
         erasing = keras.layers.RandomErasing(

@@ -42,7 +42,7 @@ def load_data():
 def make_model() -> keras.Model:
     inputs = keras.Input((8, 8, 1), name="digits")
     x = kn.layers.Jitter(stddev=0.1, value_range=(0.0, 1.0), seed=1)(inputs)
-    x = kn.layers.Cutout(size=0.25, rate=0.5, seed=2)(x)
+    x = kn.layers.Cutout(size_fraction=0.25, probability=0.5, seed=2)(x)
     x = keras.layers.Conv2D(8, 3, activation="relu")(x)
     x = kn.layers.ActivationNoise(stddev=0.1, seed=3)(x)
     x = keras.layers.Flatten()(x)

@@ -1,6 +1,6 @@
-"""A `tf.data` augmentation pipeline: per-example Cutout, then batch-level Mixup, on digits.
+"""A `tf.data` augmentation pipeline: per-example Cutout, then batch-level MixUp, on digits.
 
-Per-example layers map over single images; batch-level layers (Mixup, CutMix) map over batches
+Per-example layers map over single images; batch-level layers (MixUp, CutMix) map over batches
 of `(images, labels)` and mix the labels too, turning class ids into probabilities, so the
 model trains with categorical cross-entropy. The layers are the identity in evaluation and
 prediction: only the training pipeline maps them.
@@ -37,10 +37,12 @@ def make_model() -> keras.Model:
 def training_pipeline(x, y, augment: bool) -> tf.data.Dataset:
     ds = tf.data.Dataset.from_tensor_slices((x, y)).shuffle(len(x), seed=0)
     if augment:
-        ds = ds.map(kn.layers.Cutout(size=0.25, seed=0))  # per image: (image, label) in and out
+        ds = ds.map(
+            kn.layers.Cutout(size_fraction=0.25, seed=0)
+        )  # per image: (image, label) in and out
     ds = ds.batch(32)
     if augment:  # per batch: images and labels mixed together; labels become probabilities
-        return ds.map(kn.layers.Mixup(alpha=0.2, num_classes=NUM_CLASSES, seed=0))
+        return ds.map(kn.layers.MixUp(alpha=0.2, num_classes=NUM_CLASSES, seed=0))
     return ds.map(lambda images, labels: (images, tf.one_hot(labels, NUM_CLASSES)))
 
 
@@ -59,7 +61,7 @@ def main(quick: bool) -> None:
         model.fit(train, epochs=2 if quick else 40, verbose=0)
         clean = model.evaluate(*test, verbose=0)[1]
         masked = model.evaluate(occluded, test[1], verbose=0)[1]
-        label = "Cutout + Mixup" if augment else "no augmentation"
+        label = "Cutout + MixUp" if augment else "no augmentation"
         print(f"{label:16s} test accuracy {clean:.3f}   with 30% of pixels dropped {masked:.3f}")
 
 

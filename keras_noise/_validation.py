@@ -107,12 +107,12 @@ def check_int(name: str, value: Any, *, low: int | None = None, high: int | None
     """Returns `value` as a Python int after checking it is an integer in `[low, high]`.
 
     Example:
-    >>> check_int("num_masks", 2, low=1)
+    >>> check_int("num_bands", 2, low=1)
     2
-    >>> check_int("num_masks", 1.5, low=1)
+    >>> check_int("num_bands", 1.5, low=1)
     Traceback (most recent call last):
     ...
-    ValueError: Invalid value for `num_masks`: expected an integer >= 1. Received: num_masks=1.5
+    ValueError: Invalid value for `num_bands`: expected an integer >= 1. Received: num_bands=1.5
     """
     if low is not None and high is not None:
         expected = f"an integer in [{low}, {high}]"

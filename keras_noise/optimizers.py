@@ -125,8 +125,8 @@ class GradientNoise(keras.optimizers.Optimizer):
     def __init__(
         self,
         optimizer: keras.optimizers.Optimizer | str,
-        *,
         eta: float = 0.3,
+        *,
         gamma: float = 0.55,
         seed: int | None = None,
         name: str | None = None,

@@ -194,7 +194,7 @@ def _own_shares(x: np.ndarray, y: np.ndarray) -> np.ndarray:
 
 
 def mixup_spread(layer, element, out) -> float:
-    """The mean of `lam (1 - lam)` over the examples (Mixup's own share `lam`)."""
+    """The mean of `lam (1 - lam)` over the examples (MixUp's own share `lam`)."""
     lam = _own_shares(element["images"], out["images"])
     return float(np.mean(lam * (1.0 - lam)))
 

@@ -13,7 +13,7 @@ and a nested one (Sequential > custom layer > Pipeline). Contexts:
   inside a model: it has its own test, and the nested container there is Sequential > custom
   layer > Sequential.
 
-Batch layers (Mixup, CutMix, LabelSmoothing) need labels, so they run as data pipelines only, in
+Batch layers (MixUp, CutMix, LabelSmoothing) need labels, so they run as data pipelines only, in
 the containers that pass a dict element through (Pipeline, functional, custom, nested).
 """
 

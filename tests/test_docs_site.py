@@ -49,6 +49,12 @@ API_PAGES = sorted(DOCS.glob("api/*.md"))
 ENTRIES = {entry for page in API_PAGES for entry in ENTRY.findall(page.read_text())}
 
 
+def test_no_name_has_two_api_entries():
+    entries = [entry for page in API_PAGES for entry in ENTRY.findall(page.read_text())]
+    twice = sorted({entry for entry in entries if entries.count(entry) > 1})
+    assert not twice, f"names with more than one `::: name` entry in docs/api/*.md: {twice}"
+
+
 def test_nav_and_entries_are_read():
     assert "index.md" in NAV and "getting-started.md" in NAV
     assert len(PUBLIC_MODULES) >= 10 and len(PUBLIC_NAMES) > 50

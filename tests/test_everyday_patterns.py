@@ -21,7 +21,9 @@ def _images(n=8, shape=(16, 12, 3), seed=0):
 # ------------------------------------------------------------------------ augmentation blocks
 def test_keras_guide_augmentation_sequential_in_ds_map_and_direct_call():
     """Issue #12 item 1: this changed 0% of the values."""
-    aug = keras.Sequential([kn.layers.Jitter(0.1, seed=0), kn.layers.Cutout(size=0.5, seed=1)])
+    aug = keras.Sequential(
+        [kn.layers.Jitter(0.1, seed=0), kn.layers.Cutout(size_fraction=0.5, seed=1)]
+    )
     x, y = _images(), np.arange(8)
     ds = tf.data.Dataset.from_tensor_slices((x, y)).batch(4)
     out = np.concatenate([a for a, _ in ds.map(lambda a, b: (aug(a), b))])
@@ -29,7 +31,7 @@ def test_keras_guide_augmentation_sequential_in_ds_map_and_direct_call():
     images_only = tf.data.Dataset.from_tensor_slices(x).batch(4).map(aug)
     assert changed(np.concatenate(list(images_only)), x) > 0.99
     assert changed(aug(x), x) > 0.99
-    holes = np.asarray(keras.Sequential([kn.layers.Cutout(size=0.5, seed=1)])(x)) == 0
+    holes = np.asarray(keras.Sequential([kn.layers.Cutout(size_fraction=0.5, seed=1)])(x)) == 0
     assert holes.reshape(8, -1).any(axis=1).all(), "every image gets its hole"
     assert changed(aug(x, training=False), x) == 0
 
@@ -81,12 +83,12 @@ def test_time_distributed_cutout_masks_each_frame():
 def test_tfds_dict_with_singular_keys_per_example_then_batched_mixup():
     images = (_images() * 255).astype("uint8")
     ds = tf.data.Dataset.from_tensor_slices({"image": images, "label": np.arange(8) % 3})
-    ds = ds.map(kn.layers.Cutout(size=0.5, seed=0))  # one (16, 12, 3) image per element
+    ds = ds.map(kn.layers.Cutout(size_fraction=0.5, seed=0))  # one (16, 12, 3) image per element
     first = next(iter(ds))
     assert sorted(first) == ["image", "label"] and first["image"].dtype == tf.uint8
     hole = (np.asarray(first["image"]) == 0).all(axis=-1).sum()
     assert 0 < hole <= 48  # an 8x6 hole, clipped where it crosses the border
-    batch = next(iter(ds.batch(8).map(kn.layers.Mixup(0.4, num_classes=3, seed=0))))
+    batch = next(iter(ds.batch(8).map(kn.layers.MixUp(0.4, num_classes=3, seed=0))))
     np.testing.assert_allclose(np.asarray(batch["label"]).sum(axis=1), 1.0, rtol=1e-6)
     assert batch["label"].shape == (8, 3)
 
@@ -104,7 +106,7 @@ def test_features_dict_and_labels_need_the_input_named():
     assert changed(out["income"], features["income"]) > 0
     assert changed(out["age"], features["age"]) == 0 and changed(labels, np.arange(8)) == 0
     with pytest.raises(ValueError, match=r"mixes whole examples.*dict of 2 model inputs"):
-        ds.map(kn.layers.Mixup(num_classes=8))
+        ds.map(kn.layers.MixUp(num_classes=8))
     inputs, smoothed = next(iter(ds.map(kn.layers.LabelSmoothing(0.2, num_classes=8))))
     np.testing.assert_allclose(np.asarray(smoothed).max(axis=1), 0.8 + 0.2 / 8, rtol=1e-6)
     assert changed(inputs["age"], features["age"]) == 0
@@ -123,7 +125,7 @@ def test_frequency_mask_on_per_example_spectrograms_masks_whole_bins():
     ds = tf.data.Dataset.from_tensor_slices((spectrograms, np.arange(6)))
     with pytest.raises(ValueError, match=r"rank-3 input is either one example.*batched="):
         ds.map(kn.layers.FrequencyMask(max_width=8))
-    masked = ds.map(kn.layers.FrequencyMask(max_width=8, num_masks=2, batched=False, seed=0))
+    masked = ds.map(kn.layers.FrequencyMask(max_width=8, num_bands=2, batched=False, seed=0))
     for spectrogram, _ in masked:
         zero = np.asarray(spectrogram)[..., 0] == 0
         bins = zero.all(axis=0)
@@ -160,21 +162,21 @@ def test_add_noise_snr_on_one_stereo_waveform_draws_one_snr():
 def test_float_class_ids_after_batch_get_the_cast_hint():
     x, y = _images(), np.array([0, 2, 1, 0, 1, 2, 0, 1], "float32")
     with pytest.raises(ValueError, match=r"tf.cast\(y, tf.int32\).*float labels of shape \(8,\)"):
-        kn.layers.Mixup(num_classes=3)(x, y)
+        kn.layers.MixUp(num_classes=3)(x, y)
 
 
 def test_the_first_error_with_sparse_labels_names_the_whole_set_up():
     """Issue #12 item 4: the first error a sparse-label user meets leads to a working set-up."""
     x, y = _images(), np.arange(8) % 3
     with pytest.raises(ValueError, match=r"num_classes=10\).*`categorical_crossentropy`.*one_hot"):
-        kn.layers.Mixup(0.4)(x, y)
+        kn.layers.MixUp(0.4)(x, y)
 
 
 def test_sparse_labels_with_mixup_the_documented_set_up_trains():
-    """Mixup turns class ids into probabilities: categorical cross-entropy, one-hot validation."""
+    """MixUp turns class ids into probabilities: categorical cross-entropy, one-hot validation."""
     x, y = _images(16, (6, 6, 1)), np.arange(16) % 3
     train = tf.data.Dataset.from_tensor_slices((x, y)).batch(8)
-    train = train.map(kn.layers.Mixup(0.4, num_classes=3, seed=0))
+    train = train.map(kn.layers.MixUp(0.4, num_classes=3, seed=0))
     val = tf.data.Dataset.from_tensor_slices((x, y)).batch(8)
     val = val.map(lambda a, b: (a, tf.one_hot(b, 3)))
     model = keras.Sequential(

@@ -117,7 +117,7 @@ def test_layer_tree(monkeypatch):
 def test_disable_input_conversion():
     # Keras' Layer.__call__ still consumes the flag, and a batch layer sets it.
     assert "self._convert_input_args" in inspect.getsource(keras.layers.Layer.__call__)
-    assert kn.layers.Mixup(alpha=0.2)._convert_input_args is False
+    assert kn.layers.MixUp(alpha=0.2)._convert_input_args is False
     layer = keras.layers.Layer()
     compat.disable_input_conversion(layer)
     assert layer._convert_input_args is False

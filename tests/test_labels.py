@@ -6,11 +6,12 @@ Cross-cutting checks run from the registry (`tests/cases/mixing.py`).
 import numpy as np
 import pytest
 import tensorflow as tf
+from deprecation import check_renamed_keyword
 
 import keras_noise as kn
 
 ONE_HOT = np.eye(4, dtype="float32")[[1, 3, 0]]
-SMOOTHED = ONE_HOT * 0.8 + 0.05  # epsilon = 0.2 over 4 classes
+SMOOTHED = ONE_HOT * 0.8 + 0.05  # smoothing = 0.2 over 4 classes
 
 
 @pytest.mark.parametrize(
@@ -24,14 +25,14 @@ def test_smoothing_formula(labels):
     np.testing.assert_allclose(out, SMOOTHED, atol=1e-7)
 
 
-def test_soft_labels_and_the_ends_of_epsilon():
+def test_soft_labels_and_the_ends_of_smoothing():
     soft = np.random.default_rng(0).dirichlet(np.ones(5), size=6).astype("float32")
-    for epsilon, expected in [
+    for smoothing, expected in [
         (0.0, soft),
         (1.0, np.full_like(soft, 0.2)),
         (0.3, soft * 0.7 + 0.06),
     ]:
-        out = np.asarray(kn.layers.LabelSmoothing(epsilon)(soft))
+        out = np.asarray(kn.layers.LabelSmoothing(smoothing)(soft))
         np.testing.assert_allclose(out, expected, atol=1e-6)
         np.testing.assert_allclose(out.sum(axis=-1), 1.0, atol=1e-6)
 
@@ -87,7 +88,7 @@ def test_composes_after_mixup_in_a_pipeline():
     ds = (
         tf.data.Dataset.from_tensor_slices((x, np.arange(8) % 4))
         .batch(8)
-        .map(kn.layers.Mixup(alpha=0.4, num_classes=4, seed=0))
+        .map(kn.layers.MixUp(alpha=0.4, num_classes=4, seed=0))
         .map(kn.layers.LabelSmoothing(0.1))
     )
     _, labels = next(iter(ds))
@@ -96,7 +97,7 @@ def test_composes_after_mixup_in_a_pipeline():
     assert labels.min() >= 0.1 / 4 - 1e-7
 
 
-def test_assigned_epsilon_reaches_a_built_pipeline():
+def test_assigned_smoothing_reaches_a_built_pipeline():
     layer = kn.layers.LabelSmoothing(0.0, num_classes=4)
     ds = tf.data.Dataset.from_tensors(np.array([1, 3, 0])).map(layer)
     np.testing.assert_allclose(next(iter(ds)), ONE_HOT)
@@ -105,10 +106,10 @@ def test_assigned_epsilon_reaches_a_built_pipeline():
 
 
 # ------------------------------------------------------------------------------- bad input
-@pytest.mark.parametrize("epsilon", [-0.1, 1.5, float("nan"), "0.1"])
-def test_epsilon_must_be_in_zero_one(epsilon):
-    with pytest.raises(ValueError, match=r"Invalid value for `epsilon`: expected a float in \[0"):
-        kn.layers.LabelSmoothing(epsilon)
+@pytest.mark.parametrize("smoothing", [-0.1, 1.5, float("nan"), "0.1"])
+def test_smoothing_must_be_in_zero_one(smoothing):
+    with pytest.raises(ValueError, match=r"Invalid value for `smoothing`: expected a float in \[0"):
+        kn.layers.LabelSmoothing(smoothing)
 
 
 def test_class_ids_need_num_classes():
@@ -162,3 +163,8 @@ def test_binary_labels_of_a_batch_smooth_towards_one_half_like_keras():
 def test_dict_without_labels_lists_its_keys():
     with pytest.raises(ValueError, match=r"without labels.*Received keys: \['images', 'target'\]"):
         kn.layers.LabelSmoothing(0.1)({"images": np.zeros((3, 2)), "target": ONE_HOT})
+
+
+def test_renamed_epsilon_still_works_with_a_warning():
+    """`epsilon` (before 0.2.0) is now `smoothing`; `epsilon` is the attack radius of fgsm/pgd."""
+    check_renamed_keyword(kn.layers.LabelSmoothing, "epsilon", "smoothing", 0.2, ONE_HOT)

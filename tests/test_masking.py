@@ -7,6 +7,7 @@ import keras
 import numpy as np
 import pytest
 import tensorflow as tf
+from deprecation import check_renamed_keyword
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import ndimage
@@ -56,7 +57,7 @@ def test_cutout_holes_are_rectangles_of_the_pixel_size_on_non_square_images():
 
 def test_cutout_fraction_size_is_relative_to_each_side():
     x = np.ones((64, 24, 40, 1), "float32")
-    holes = _holes(np.asarray(kn.layers.Cutout(size=(0.25, 0.5), seed=1)(x)))
+    holes = _holes(np.asarray(kn.layers.Cutout(size_fraction=(0.25, 0.5), seed=1)(x)))
     heights = [np.ptp(np.nonzero(m)[0]) + 1 for m in holes]
     widths = [np.ptp(np.nonzero(m)[1]) + 1 for m in holes]
     assert max(heights) == 6 and max(widths) == 20
@@ -78,14 +79,14 @@ def test_cutout_centers_are_uniform_and_boxes_clipped_as_in_the_paper(seed):
 @pytest.mark.parametrize("seed", SEEDS)
 def test_cutout_rate_is_the_probability_that_an_image_is_cut(seed):
     x = np.ones((2000, 8, 10, 1), "float32")
-    y = np.asarray(kn.layers.Cutout(size_pixels=2, rate=0.3, seed=seed)(x))
+    y = np.asarray(kn.layers.Cutout(size_pixels=2, probability=0.3, seed=seed)(x))
     cut = (y == 0).any(axis=(1, 2, 3))
     assert abs(cut.mean() - 0.3) < 5 * np.sqrt(0.3 * 0.7 / 2000)
 
 
 def test_cutout_several_holes_and_fill_value():
     x = np.zeros((32, 16, 16, 2), "float32")
-    y = np.asarray(kn.layers.Cutout(size_pixels=2, num_holes=3, fill_value=0.5, seed=0)(x))
+    y = np.asarray(kn.layers.Cutout(size_pixels=2, num_boxes=3, fill_value=0.5, seed=0)(x))
     area = _holes(y, fill=0.5).sum(axis=(1, 2))
     assert area.max() <= 12 and area.mean() > 4, "up to three 2x2 holes per image"
     assert set(np.unique(y)) == {0.0, 0.5}
@@ -93,7 +94,7 @@ def test_cutout_several_holes_and_fill_value():
 
 def test_cutout_single_image_and_unbatched_tf_data_map():
     x = np.ones((10, 14, 3), "float32")
-    layer = kn.layers.Cutout(size=0.5, seed=0)
+    layer = kn.layers.Cutout(size_fraction=0.5, seed=0)
     assert np.asarray(layer(x)).shape == (10, 14, 3)
     ds = tf.data.Dataset.from_tensor_slices(np.ones((6, 10, 14, 3), "float32")).map(layer)
     batch = next(iter(ds.batch(6)))
@@ -122,13 +123,13 @@ def test_cutout_keeps_uint8_images_and_rejects_unrepresentable_fill_values():
 
 def test_cutout_uint8_in_a_model_reports_the_integer_dtype():
     inputs = keras.Input((8, 8, 3), dtype="uint8")
-    outputs = kn.layers.Cutout(size=0.5)(inputs)
+    outputs = kn.layers.Cutout(size_fraction=0.5)(inputs)
     assert outputs.dtype == "uint8"
 
 
 def test_cutout_strength_zero_is_identity():
     x = np.ones((4, 8, 8, 1), "float32")
-    layer = kn.layers.Cutout(size=0.5, seed=0)
+    layer = kn.layers.Cutout(size_fraction=0.5, seed=0)
     layer.set_strength(0.0)
     np.testing.assert_array_equal(layer(x), x)
 
@@ -145,10 +146,10 @@ def test_cutout_strength_zero_is_identity():
 def test_cutout_property_shape_values_and_area(batch, height, width, channels, box, holes):
     x = np.ones((batch, height, width, channels), "float32")
     if box[0] > height or box[1] > width:
-        with pytest.raises(ValueError, match=r"expected holes no larger than the image"):
+        with pytest.raises(ValueError, match=r"expected boxes no larger than the image"):
             kn.layers.Cutout(size_pixels=box)(x)
         box = (min(box[0], height), min(box[1], width))
-    layer = kn.layers.Cutout(size_pixels=box, num_holes=holes, seed=0)
+    layer = kn.layers.Cutout(size_pixels=box, num_boxes=holes, seed=0)
     y = np.asarray(layer(x))
     assert y.shape == x.shape and set(np.unique(y)) <= {0.0, 1.0}
     area = _holes(y).sum(axis=(1, 2))
@@ -159,25 +160,40 @@ def test_cutout_property_shape_values_and_area(batch, height, width, channels, b
 @pytest.mark.parametrize(
     ("factory", "message"),
     [
-        (lambda: kn.layers.Cutout(), r"`size`: expected exactly one of `size`"),
         (
-            lambda: kn.layers.Cutout(size=0.2, size_pixels=3),
-            r"`size`: expected exactly one of .* received size_pixels=3, area_range=None. "
-            r"Received: size=0.2",
+            lambda: kn.layers.Cutout(size_fraction=0.2, size_pixels=3),
+            r"`size_fraction`: expected at most one of .* received size_pixels=3, "
+            r"area_range=None. Received: size_fraction=0.2",
         ),
         (
-            lambda: kn.layers.Cutout(size=0.2, area_range=(0.1, 0.2)),
-            r"`size`: expected exactly one of .* area_range=\(0.1, 0.2\). Received: size=0.2",
+            lambda: kn.layers.Cutout(size_fraction=0.2, area_range=(0.1, 0.2)),
+            r"`size_fraction`: expected at most one of .* area_range=\(0.1, 0.2\). "
+            r"Received: size_fraction=0.2",
         ),
-        (lambda: kn.layers.Cutout(size=0.0), r"`size`: expected a float in \(0, 1\]"),
-        (lambda: kn.layers.Cutout(size=1.5), r"Received: size=1.5"),
-        (lambda: kn.layers.Cutout(size=(0.2, 0.3, 0.4)), r"`size`: expected a number or a pair"),
+        (
+            lambda: kn.layers.Cutout(size_fraction=0.0),
+            r"`size_fraction`: expected a float in \(0, 1\]",
+        ),
+        (lambda: kn.layers.Cutout(size_fraction=1.5), r"Received: size_fraction=1.5"),
+        (
+            lambda: kn.layers.Cutout(size_fraction=(0.2, 0.3, 0.4)),
+            r"`size_fraction`: expected a number or a pair",
+        ),
         (lambda: kn.layers.Cutout(size_pixels=0), r"`size_pixels`: expected an integer >= 1"),
         (lambda: kn.layers.Cutout(size_pixels=2.5), r"Received: size_pixels=2.5"),
-        (lambda: kn.layers.Cutout(size=0.2, num_holes=0), r"`num_holes`: expected an integer"),
-        (lambda: kn.layers.Cutout(size=0.2, data_format="nhwc"), r"`data_format`: expected one"),
-        (lambda: kn.layers.Cutout(size=0.2, rate=1.5), r"`rate`: expected a float in \[0, 1\]"),
-        (lambda: kn.layers.Cutout(size=0.2, fill_value=float("nan")), r"`fill_value`"),
+        (
+            lambda: kn.layers.Cutout(size_fraction=0.2, num_boxes=0),
+            r"`num_boxes`: expected an integer",
+        ),
+        (
+            lambda: kn.layers.Cutout(size_fraction=0.2, data_format="nhwc"),
+            r"`data_format`: expected one",
+        ),
+        (
+            lambda: kn.layers.Cutout(size_fraction=0.2, probability=1.5),
+            r"`probability`: expected a float in \[0, 1\]",
+        ),
+        (lambda: kn.layers.Cutout(size_fraction=0.2, fill_value=float("nan")), r"`fill_value`"),
     ],
 )
 def test_cutout_bad_arguments(factory, message):
@@ -187,11 +203,11 @@ def test_cutout_bad_arguments(factory, message):
 
 def test_cutout_bad_rank_and_dtype_name_the_received_input():
     with pytest.raises(ValueError, match=r"layer 'cut': expected rank 3 or 4.*shape=\(8, 8\)"):
-        kn.layers.Cutout(size=0.5, name="cut")(np.ones((8, 8), "float32"))
+        kn.layers.Cutout(size_fraction=0.5, name="cut")(np.ones((8, 8), "float32"))
     with pytest.raises(
         TypeError, match=r"expected a float or integer tensor. Received: dtype=bool"
     ):
-        kn.layers.Cutout(size=0.5)(np.ones((2, 8, 8, 1), bool))
+        kn.layers.Cutout(size_fraction=0.5)(np.ones((2, 8, 8, 1), bool))
 
 
 # ------------------------------------------------------------------------------- FeatureMask
@@ -240,7 +256,7 @@ def test_feature_mask_bad_arguments(factory, message):
 # ------------------------------------------------------------- Cutout: random erasing options
 def test_cutout_counts_holes_per_image_and_each_is_a_clipped_rectangle():
     x = np.ones((200, 40, 60, 1), "float32")
-    holes = _holes(np.asarray(kn.layers.Cutout(size_pixels=(3, 4), num_holes=3, seed=0)(x)))
+    holes = _holes(np.asarray(kn.layers.Cutout(size_pixels=(3, 4), num_boxes=3, seed=0)(x)))
     counts, whole = [], 0
     for mask in holes:
         labels, count = ndimage.label(mask)
@@ -316,14 +332,14 @@ def test_cutout_area_range_holes_have_their_area_when_inside_the_image():
 def test_cutout_mean_fill_is_each_images_per_channel_mean():
     rng = np.random.default_rng(0)
     x = rng.uniform(size=(16, 12, 20, 3)).astype("float32") + np.arange(3, dtype="float32")
-    y = np.asarray(kn.layers.Cutout(size=0.5, fill_mode="mean", seed=0, name="cut")(x))
+    y = np.asarray(kn.layers.Cutout(size_fraction=0.5, fill_mode="mean", seed=0, name="cut")(x))
     changed = (y != x).any(axis=-1)
     means = x.mean(axis=(1, 2))
     for out, mask, mean in zip(y, changed, means, strict=True):
         assert mask.any()
         np.testing.assert_allclose(out[mask], np.broadcast_to(mean, out[mask].shape), rtol=1e-5)
     first = kn.layers.Cutout(
-        size=0.5, fill_mode="mean", seed=0, name="cut", data_format="channels_first"
+        size_fraction=0.5, fill_mode="mean", seed=0, name="cut", data_format="channels_first"
     )
     y_first = np.asarray(first(np.transpose(x, (0, 3, 1, 2))))
     np.testing.assert_allclose(np.transpose(y_first, (0, 2, 3, 1)), y, rtol=1e-6)
@@ -334,7 +350,7 @@ def test_cutout_mean_fill_of_uint8_images_is_the_rounded_mean():
     x[..., 0], x[..., 1] = 10, 201
     x[:, 0, 0, 1] = 0  # channel 1 mean: 201 * 79 / 80 = 198.49 -> 198
     x[:, :6, :8, 0] = 11  # channel 0 mean: (48 * 11 + 32 * 10) / 80 = 10.6 -> 11 (not 10)
-    y = np.asarray(kn.layers.Cutout(size=0.5, fill_mode="mean", seed=0, name="cut")(x))
+    y = np.asarray(kn.layers.Cutout(size_fraction=0.5, fill_mode="mean", seed=0, name="cut")(x))
     changed = (y != x).any(axis=-1)
     assert y.dtype == np.uint8 and changed.any()
     assert set(y[..., 1][changed].tolist()) <= {198}
@@ -345,20 +361,22 @@ def test_cutout_mean_fill_of_uint8_images_is_the_rounded_mean():
 def test_cutout_noise_fill_in_a_value_range_and_standard_normal_without(seed):
     x = np.full((64, 32, 32, 3), 5.0, "float32")
     y = np.asarray(
-        kn.layers.Cutout(size=0.5, fill_mode="noise", value_range=(-1.0, 3.0), seed=seed)(x)
+        kn.layers.Cutout(size_fraction=0.5, fill_mode="noise", value_range=(-1.0, 3.0), seed=seed)(
+            x
+        )
     )
     noise = y[y != 5.0]
     assert noise.min() >= -1.0 and noise.max() < 3.0
     assert abs(noise.mean() - 1.0) < 5 * 4 / np.sqrt(12 * noise.size)
     assert abs(noise.std() - 4 / np.sqrt(12)) < 0.02
-    y = np.asarray(kn.layers.Cutout(size=0.5, fill_mode="noise", seed=seed)(x))
+    y = np.asarray(kn.layers.Cutout(size_fraction=0.5, fill_mode="noise", seed=seed)(x))
     noise = y[y != 5.0]
     assert abs(noise.mean()) < 5 / np.sqrt(noise.size) and abs(noise.std() - 1.0) < 0.02
 
 
 def test_cutout_noise_fill_of_uint8_images_draws_integers_in_the_value_range():
     x = np.full((64, 16, 16, 3), 255, "uint8")
-    layer = kn.layers.Cutout(size=0.5, fill_mode="noise", value_range=(10, 20), seed=0)
+    layer = kn.layers.Cutout(size_fraction=0.5, fill_mode="noise", value_range=(10, 20), seed=0)
     y = np.asarray(layer(x))
     assert y.dtype == np.uint8
     assert set(np.unique(y[y != 255]).tolist()) == set(range(10, 21))
@@ -371,13 +389,13 @@ def test_cutout_integer_images_need_a_value_range_for_noise_fill():
         match=r"Invalid value for `value_range` of layer 'cut': integer inputs \(uint8\) with "
         r"fill_mode='noise' need a declared value range.*Received: value_range=None",
     ):
-        kn.layers.Cutout(size=0.5, fill_mode="noise", name="cut")(x)
+        kn.layers.Cutout(size_fraction=0.5, fill_mode="noise", name="cut")(x)
     with pytest.raises(ValueError, match=r"expected a range within \[0, 255\].*\(0.0, 1000.0\)"):
-        kn.layers.Cutout(size=0.5, fill_mode="noise", value_range=(0, 1000))(x)
+        kn.layers.Cutout(size_fraction=0.5, fill_mode="noise", value_range=(0, 1000))(x)
     with pytest.raises(ValueError, match=r"holding an integer.*value_range=\(0.2, 0.8\)"):
-        kn.layers.Cutout(size=0.5, fill_mode="noise", value_range=(0.2, 0.8))(x)
+        kn.layers.Cutout(size_fraction=0.5, fill_mode="noise", value_range=(0.2, 0.8))(x)
     with pytest.raises(ValueError, match=r"`value_range` of layer 'cut'.*value_range=None"):
-        kn.layers.Cutout(size=0.5, fill_mode="noise", name="cut")(x, training=False)
+        kn.layers.Cutout(size_fraction=0.5, fill_mode="noise", name="cut")(x, training=False)
 
 
 @pytest.mark.parametrize(
@@ -392,7 +410,7 @@ def test_cutout_holes_larger_than_the_image_in_pixels_are_an_error(shape, data_f
     layer = kn.layers.Cutout(size_pixels=(13, 4), data_format=data_format, name="cut")
     with pytest.raises(
         ValueError,
-        match=r"^Invalid value for `size_pixels` of layer 'cut': expected holes no larger than "
+        match=r"^Invalid value for `size_pixels` of layer 'cut': expected boxes no larger than "
         r"the image " + received + r". Received: size_pixels=\(13, 4\)",
     ):
         layer(np.ones(shape, "float32"))
@@ -419,7 +437,7 @@ def test_cutout_holes_larger_than_the_image_are_caught_in_models_and_tf_data():
         (lambda: kn.layers.Cutout(area_range=(0.5, 0.2)), r"`area_range`: expected a pair"),
         (lambda: kn.layers.Cutout(area_range=0.3), r"`area_range`: expected a pair"),
         (
-            lambda: kn.layers.Cutout(size=0.3, aspect_ratio_range=(0.5, 2.0)),
+            lambda: kn.layers.Cutout(size_fraction=0.3, aspect_ratio_range=(0.5, 2.0)),
             r"`aspect_ratio_range`: expected None unless `area_range` is given",
         ),
         (
@@ -430,22 +448,25 @@ def test_cutout_holes_larger_than_the_image_are_caught_in_models_and_tf_data():
             lambda: kn.layers.Cutout(area_range=(0.1, 0.2), aspect_ratio_range=(3.0, 1.0)),
             r"Received: aspect_ratio_range=\(3.0, 1.0\)",
         ),
-        (lambda: kn.layers.Cutout(size=0.3, fill_mode="blur"), r"`fill_mode`: expected one of"),
         (
-            lambda: kn.layers.Cutout(size=0.3, fill_mode="mean", fill_value=0.5),
+            lambda: kn.layers.Cutout(size_fraction=0.3, fill_mode="blur"),
+            r"`fill_mode`: expected one of",
+        ),
+        (
+            lambda: kn.layers.Cutout(size_fraction=0.3, fill_mode="mean", fill_value=0.5),
             r"`fill_value`: expected None with fill_mode='mean'",
         ),
         (
-            lambda: kn.layers.Cutout(size=0.3, fill_value=2.0, value_range=(0, 1)),
+            lambda: kn.layers.Cutout(size_fraction=0.3, fill_value=2.0, value_range=(0, 1)),
             r"`fill_value`: expected a float in the value range \[0, 1\] \(None means 0.0\). "
             r"Received: fill_value=2",
         ),
         (
-            lambda: kn.layers.Cutout(size=0.3, value_range=(10, 20)),
+            lambda: kn.layers.Cutout(size_fraction=0.3, value_range=(10, 20)),
             r"`fill_value`: expected a float in the value range \[10, 20\].*fill_value=None",
         ),
         (
-            lambda: kn.layers.Cutout(size=0.3, value_range=(1, 1)),
+            lambda: kn.layers.Cutout(size_fraction=0.3, value_range=(1, 1)),
             r"`value_range`: expected a pair .* low < high",
         ),
     ],
@@ -459,7 +480,7 @@ def test_cutout_config_round_trip_keeps_the_random_erasing_options():
     layer = kn.layers.Cutout(
         area_range=(0.02, 0.4),
         aspect_ratio_range=(0.3, 3.3),
-        num_holes=2,
+        num_boxes=2,
         fill_mode="noise",
         value_range=(0, 255),
         seed=3,
@@ -512,9 +533,9 @@ def test_feature_mask_noise_fill_has_the_given_per_feature_mean_and_stddev(seed)
 
 
 @pytest.mark.parametrize("seed", SEEDS)
-def test_feature_mask_noise_shape_shares_the_mask_across_time_steps(seed):
+def test_feature_mask_shared_axes_shares_the_mask_across_time_steps(seed):
     x = np.ones((400, 30, 8), "float32")
-    layer = kn.layers.FeatureMask(rate=0.25, noise_shape=(None, 1, None), seed=seed)
+    layer = kn.layers.FeatureMask(rate=0.25, shared_axes=(1,), seed=seed)
     masked = np.asarray(layer(x)) == 0
     assert np.all(masked.all(axis=1) == masked.any(axis=1)), "one decision for every time step"
     per_feature = masked[:, 0, :]
@@ -534,16 +555,33 @@ def test_feature_mask_rejects_scalar_inputs():
         kn.layers.FeatureMask(rate=0.5, name="fm")(tf.constant(1.0))
 
 
-def test_feature_mask_noise_shape_is_checked_against_the_input_shape():
+def test_feature_mask_shared_axes_is_checked_against_the_input_shape():
     x = np.ones((4, 5, 6), "float32")
     with pytest.raises(
         ValueError,
-        match=r"^Invalid value for `noise_shape` of layer 'fm': expected one entry per axis of "
-        r"inputs of shape=\(4, 5, 6\).*Received: noise_shape=\(None, 1\)",
+        match=r"^Invalid value for `shared_axes`: expected axes of an input of rank 3. "
+        r"Received: shared_axes=\(3,\)",
     ):
-        kn.layers.FeatureMask(rate=0.5, noise_shape=(None, 1), name="fm")(x)
-    with pytest.raises(ValueError, match=r"noise_shape=\(None, 3, None\)"):
-        kn.layers.FeatureMask(rate=0.5, noise_shape=(None, 3, None), name="fm")(x)
+        kn.layers.FeatureMask(rate=0.5, shared_axes=(3,), name="fm")(x)
+    with pytest.raises(ValueError, match=r"shared_axes=\(-4,\)"):
+        kn.layers.FeatureMask(rate=0.5, shared_axes=-4, name="fm")(x)
+
+
+def test_feature_mask_deprecated_noise_shape_maps_to_shared_axes_or_fails():
+    """`noise_shape` (before 0.2.0): a 1 is a shared axis; an int size has no equivalent."""
+    x = np.ones((64, 5, 6), "float32")
+    with pytest.warns(DeprecationWarning, match=r"`noise_shape` of FeatureMask.*`shared_axes`"):
+        old = kn.layers.FeatureMask(rate=0.5, noise_shape=(None, 1, None), seed=3, name="fm")
+    assert old.shared_axes == (1,)
+    new = kn.layers.FeatureMask(rate=0.5, shared_axes=(1,), seed=3, name="fm")
+    np.testing.assert_array_equal(old(x), new(x))
+    with (
+        pytest.raises(ValueError, match=r"^Invalid value for `noise_shape`.*\(None, 3, None\)"),
+        pytest.warns(DeprecationWarning),
+    ):
+        kn.layers.FeatureMask(rate=0.5, noise_shape=(None, 3, None))
+    with pytest.raises(ValueError, match=r"`noise_shape` is the deprecated name of `shared_axes`"):
+        kn.layers.FeatureMask(rate=0.5, noise_shape=(None, 1), shared_axes=(1,))
 
 
 @pytest.mark.parametrize(
@@ -563,8 +601,8 @@ def test_feature_mask_noise_shape_is_checked_against_the_input_shape():
             lambda: kn.layers.FeatureMask(rate=0.1, fill_mode="noise", noise_stddev=[1.0, -1.0]),
             r"`noise_stddev`: expected a float >= 0. Received: noise_stddev=-1.0",
         ),
-        (lambda: kn.layers.FeatureMask(rate=0.1, noise_shape=(None, 0)), r"`noise_shape`"),
-        (lambda: kn.layers.FeatureMask(rate=0.1, noise_shape="(1,)"), r"`noise_shape`"),
+        (lambda: kn.layers.FeatureMask(rate=0.1, shared_axes=(1, 0.5)), r"`shared_axes`"),
+        (lambda: kn.layers.FeatureMask(rate=0.1, shared_axes="(1,)"), r"`shared_axes`"),
     ],
 )
 def test_feature_mask_bad_fill_arguments(factory, message):
@@ -578,11 +616,11 @@ def test_feature_mask_config_round_trip_with_vectors():
         fill_mode="noise",
         fill_value=np.array([1.0, 2.0]),
         noise_stddev=[0.1, 0.2],
-        noise_shape=[None, 1, None],
+        shared_axes=[1],
         seed=0,
     )
     config = layer.get_config()
-    assert config["fill_value"] == (1.0, 2.0) and config["noise_shape"] == (None, 1, None)
+    assert config["fill_value"] == (1.0, 2.0) and config["shared_axes"] == (1,)
     clone = kn.layers.FeatureMask.from_config(config)
     x = np.ones((3, 4, 2), "float32")
     np.testing.assert_array_equal(clone(x), layer(x))
@@ -752,3 +790,39 @@ def test_token_mask_with_return_mask_round_trips_through_a_keras_file(tmp_path):
     # Input -> TokenMask holds no trainable weight: called directly it is a data pipeline
     _, selected = loaded(ids)
     assert np.asarray(selected).any()
+
+
+# ------------------------------------------------------------------ vocabulary of 0.2.0
+@pytest.mark.parametrize(
+    ("old", "new", "value", "kwargs"),
+    [
+        ("rate", "probability", 0.5, {"size_pixels": 2}),
+        ("size", "size_fraction", 0.3, {}),
+        ("num_holes", "num_boxes", 2, {"size_pixels": 2}),
+    ],
+)
+def test_cutout_renamed_keywords_still_work_with_a_warning(old, new, value, kwargs):
+    check_renamed_keyword(
+        kn.layers.Cutout, old, new, value, np.ones((8, 10, 12, 3), "float32"), **kwargs
+    )
+
+
+def test_cutout_defaults_erase_one_random_erasing_box_per_image():
+    """`Cutout()` works like `keras.layers.RandomErasing()`: one box per image, every image, with
+    an area fraction in RandomErasing's default scale (0.02, 0.33) (clipped at the border)."""
+    height, width, batch = 40, 50, 64
+    y = np.asarray(kn.layers.Cutout(seed=0)(np.ones((batch, height, width, 3), "float32")))
+    # square boxes (the default aspect ratio) whose side is the rounded sqrt of the area
+    smallest, largest = (round(np.sqrt(f * height * width)) for f in (0.02, 0.33))
+    interior = 0
+    for erased in y[..., 0] == 0:
+        assert ndimage.label(erased)[1] == 1, "exactly one box per image"
+        rows, cols = np.nonzero(erased)
+        sides = (rows.max() - rows.min() + 1, cols.max() - cols.min() + 1)
+        assert sides[0] * sides[1] == erased.sum(), "the erased region is one rectangle"
+        assert max(sides) <= largest
+        if rows.min() > 0 and cols.min() > 0 and rows.max() < height - 1 and cols.max() < width - 1:
+            interior += 1  # not clipped by the border: the whole box
+            assert sides[0] == sides[1] and smallest <= sides[0] <= largest
+    assert interior >= 5, "enough unclipped boxes to check the area range"
+    assert kn.layers.Cutout().get_config()["area_range"] == (0.02, 0.33)

@@ -1,4 +1,4 @@
-"""Mixup and CutMix: the Beta draw, partners, exact CutMix areas, labels, structures, bad input.
+"""MixUp and CutMix: the Beta draw, partners, exact CutMix areas, labels, structures, bad input.
 
 Cross-cutting checks (serialization, identity at inference, seeds, `tf.data`, mixed precision,
 XLA, MirroredStrategy, strength without retracing, export) run from the registry
@@ -8,6 +8,7 @@ XLA, MirroredStrategy, strength without retracing, export) run from the registry
 import math
 
 import hypothesis
+import keras
 import numpy as np
 import pytest
 import scipy.special
@@ -166,7 +167,7 @@ def test_cutmix_boxes_have_the_sampled_area_on_average():
     assert abs(pasted.mean() - 0.1914) < 0.005
 
 
-# --------------------------------------------------------------------------------- Mixup
+# --------------------------------------------------------------------------------- MixUp
 @pytest.mark.parametrize(
     "labels, kwargs",
     [
@@ -178,7 +179,7 @@ def test_cutmix_boxes_have_the_sampled_area_on_average():
     ids=["sparse", "sparse (batch, 1)", "one-hot", "soft"],
 )
 def test_mixup_labels_are_probabilities_that_sum_to_one(labels, kwargs):
-    _, mixed = kn.layers.Mixup(alpha=1.0, seed=0, **kwargs)(_images(), labels)
+    _, mixed = kn.layers.MixUp(alpha=1.0, seed=0, **kwargs)(_images(), labels)
     mixed = np.asarray(mixed)
     assert mixed.shape == (8, 4) and mixed.dtype == np.float32
     assert np.all(mixed >= 0.0)
@@ -187,7 +188,7 @@ def test_mixup_labels_are_probabilities_that_sum_to_one(labels, kwargs):
 
 def test_mixup_mixes_inputs_and_labels_with_the_same_weights():
     images, labels = _constant_images(), np.eye(8, dtype="float32")
-    out, mixed = kn.layers.Mixup(alpha=1.0, seed=2)(images, labels)
+    out, mixed = kn.layers.MixUp(alpha=1.0, seed=2)(images, labels)
     out, mixed = np.asarray(out), np.asarray(mixed)
     # Image i is lam * i + (1 - lam) * j, and its labels put lam on i and 1 - lam on j.
     expected = mixed @ np.arange(8, dtype="float32")
@@ -198,7 +199,7 @@ def test_mixup_mixes_inputs_and_labels_with_the_same_weights():
 
 @pytest.mark.parametrize("alpha", [1e-9, 0.0])
 def test_mixup_at_alpha_towards_zero_returns_the_inputs(alpha):
-    layer = kn.layers.Mixup(alpha=1e-9, seed=0)
+    layer = kn.layers.MixUp(alpha=1e-9, seed=0)
     layer.strength.assign(alpha)  # a schedule may start at 0, below the constructor's bound
     images, labels = _images(), _one_hot()
     out, mixed = layer(images, labels)
@@ -207,18 +208,18 @@ def test_mixup_at_alpha_towards_zero_returns_the_inputs(alpha):
 
 
 def test_mixup_strength_can_be_scheduled_from_zero_but_not_below():
-    layer = kn.layers.Mixup(alpha=0.2, seed=0)
+    layer = kn.layers.MixUp(alpha=0.2, seed=0)
     layer.set_strength(0.0)
     images = _images()
     np.testing.assert_array_equal(layer(images, _one_hot())[0], images)
     with pytest.raises(
-        ValueError, match=r"Invalid value for `mixup.*\.alpha`: expected a float >= 0"
+        ValueError, match=r"Invalid value for `mix_up.*\.alpha`: expected a float >= 0"
     ):
         layer.set_strength(-0.1)
 
 
 def test_mixup_batch_mode_draws_one_weight_per_batch():
-    _, mixed = kn.layers.Mixup(alpha=1.0, mode="batch", seed=0)(
+    _, mixed = kn.layers.MixUp(alpha=1.0, mode="batch", seed=0)(
         _images(), np.eye(8, dtype="float32")
     )
     own = np.asarray(mixed)[np.arange(8), np.arange(8)]
@@ -228,7 +229,7 @@ def test_mixup_batch_mode_draws_one_weight_per_batch():
 
 def test_mixup_weight_distribution_follows_folded_beta():
     """lam' = max(lam, 1 - lam) with lam ~ Beta(0.4, 0.4): E[lam'] from the Beta density."""
-    layer = kn.layers.Mixup(alpha=0.4, seed=0)
+    layer = kn.layers.MixUp(alpha=0.4, seed=0)
     labels = np.eye(512, dtype="float32")
     own = np.concatenate(
         [np.diag(np.asarray(layer(np.zeros((512, 1), "float32"), labels)[1])) for _ in range(20)]
@@ -243,13 +244,13 @@ def test_mixup_with_sample_weights_mixes_the_weighted_losses_exactly():
     labels = rng.dirichlet(np.ones(5), size=8).astype("float32")
     weights = rng.uniform(0.0, 2.0, size=8).astype("float32")
     weights[3] = 0.0
-    layer = kn.layers.Mixup(alpha=1.0, seed=4, name="mix")
+    layer = kn.layers.MixUp(alpha=1.0, seed=4, name="mix")
     _, mixed, mixed_weights = layer(_images(), labels, weights)
     # The same draw without weights gives lam and the partners.
-    _, plain = kn.layers.Mixup(alpha=1.0, seed=4, name="mix")(_images(), labels)
+    _, plain = kn.layers.MixUp(alpha=1.0, seed=4, name="mix")(_images(), labels)
     plain, mixed, mixed_weights = map(np.asarray, (plain, mixed, mixed_weights))
     eye = np.eye(8, dtype="float32")
-    _, pairs = kn.layers.Mixup(alpha=1.0, seed=4, name="mix")(_images(), eye)
+    _, pairs = kn.layers.MixUp(alpha=1.0, seed=4, name="mix")(_images(), eye)
     pairs = np.asarray(pairs)
     lam = np.diag(pairs)
     partner = np.argmax(pairs - np.diag(lam), axis=-1)
@@ -270,18 +271,18 @@ def test_mixup_with_sample_weights_mixes_the_weighted_losses_exactly():
 
 def test_mixup_keeps_integer_inputs_integer():
     images = np.random.default_rng(0).integers(0, 256, size=(8, 5, 4, 3)).astype("uint8")
-    out, _ = kn.layers.Mixup(alpha=1.0, seed=0)(images, _one_hot())
+    out, _ = kn.layers.MixUp(alpha=1.0, seed=0)(images, _one_hot())
     out = np.asarray(out)
     assert out.dtype == np.uint8 and out.shape == images.shape
 
 
 @pytest.mark.parametrize("shape", [(8, 5), (8, 7, 2)], ids=["tabular", "sequence"])
 def test_mixup_works_on_any_feature_rank(shape):
-    out, labels = kn.layers.Mixup(alpha=0.5, seed=0)(_images(shape), _one_hot())
+    out, labels = kn.layers.MixUp(alpha=0.5, seed=0)(_images(shape), _one_hot())
     assert out.shape == shape and labels.shape == (8, 4)
 
 
-@pytest.mark.parametrize("layer_cls", [kn.layers.Mixup, kn.layers.CutMix])
+@pytest.mark.parametrize("layer_cls", [kn.layers.MixUp, kn.layers.CutMix])
 def test_same_seed_gives_the_same_mix_in_eager_graph_and_tf_data(layer_cls):
     images, labels = _images(), _one_hot()
     layers = [layer_cls(seed=9, name="mix") for _ in range(3)]  # same seed and name
@@ -304,7 +305,7 @@ def test_same_seed_gives_the_same_mix_in_eager_graph_and_tf_data(layer_cls):
 
 
 # ------------------------------------------------------------------------------ structures
-@pytest.mark.parametrize("layer_cls", [kn.layers.Mixup, kn.layers.CutMix])
+@pytest.mark.parametrize("layer_cls", [kn.layers.MixUp, kn.layers.CutMix])
 def test_dicts_keep_their_other_keys_and_take_a_key_map(layer_cls):
     images, labels = _images(), _one_hot()
     element = {"images": images, "labels": labels, "id": np.arange(8)}
@@ -322,7 +323,7 @@ def test_dicts_keep_their_other_keys_and_take_a_key_map(layer_cls):
 
 def test_mixup_in_a_batched_tf_data_pipeline_with_unknown_batch_size():
     ds = tf.data.Dataset.from_tensor_slices((_images((10, 6, 10, 3)), np.arange(10) % 4))
-    ds = ds.batch(4).map(kn.layers.Mixup(alpha=0.2, num_classes=4, seed=0))  # batches 4, 4, 2
+    ds = ds.batch(4).map(kn.layers.MixUp(alpha=0.2, num_classes=4, seed=0))  # batches 4, 4, 2
     sizes = []
     for images, labels in ds:
         sizes.append(len(images))
@@ -331,7 +332,7 @@ def test_mixup_in_a_batched_tf_data_pipeline_with_unknown_batch_size():
 
 
 # ------------------------------------------------------------------------------- bad input
-LAYERS = [kn.layers.Mixup, kn.layers.CutMix]
+LAYERS = [kn.layers.MixUp, kn.layers.CutMix]
 
 
 @pytest.mark.parametrize("layer_cls", LAYERS)
@@ -374,7 +375,7 @@ def test_label_batch_size_must_match_and_the_message_gives_both(layer_cls):
 def test_label_batch_size_is_checked_at_run_time_when_unknown():
     mismatched = tf.data.Dataset.from_tensor_slices(_images((8, 6, 10, 3))).batch(4)
     labels = tf.data.Dataset.from_tensor_slices(_one_hot(8)).batch(3)
-    ds = tf.data.Dataset.zip((mismatched, labels)).map(kn.layers.Mixup(seed=0))
+    ds = tf.data.Dataset.zip((mismatched, labels)).map(kn.layers.MixUp(seed=0))
     with pytest.raises(tf.errors.InvalidArgumentError, match=r"labels with the batch size"):
         next(iter(ds))
 
@@ -391,7 +392,7 @@ def test_class_ids_out_of_range(layer_cls):
 
 def test_class_ids_out_of_range_under_xla_give_nan_labels():
     labels = np.array([0, 1, 2, 3, 9, 0, 1, 2])
-    layer = kn.layers.Mixup(num_classes=4, seed=0)
+    layer = kn.layers.MixUp(num_classes=4, seed=0)
     _, mixed = tf.function(lambda x, y: layer(x, y), jit_compile=True)(_images(), labels)
     assert np.isnan(np.asarray(mixed)).any()
 
@@ -437,4 +438,23 @@ def test_a_bare_tensor_is_refused(layer_cls):
 )
 def test_bad_labels(labels, error, match):
     with pytest.raises(error, match=match):
-        kn.layers.Mixup(num_classes=4)(_images(), labels)
+        kn.layers.MixUp(num_classes=4)(_images(), labels)
+
+
+# ------------------------------------------------------------------ vocabulary of 0.2.0
+def test_mixup_is_a_deprecated_alias_of_mix_up_that_loads_old_configs():
+    with pytest.warns(DeprecationWarning, match=r"`Mixup` is deprecated; use `MixUp`"):
+        layer = kn.layers.Mixup(alpha=0.4, num_classes=3, seed=0)
+    assert isinstance(layer, kn.layers.MixUp)
+    assert kn.layers.Mixup.deprecated_alias_of is kn.layers.MixUp
+    images, labels = layer(_images(), np.arange(8) % 3)
+    assert labels.shape == (8, 3)
+    old = {  # a 0.1 config: the class was called Mixup
+        "module": "keras_noise.layers.mixing",
+        "class_name": "Mixup",
+        "config": kn.layers.MixUp(alpha=0.3, name="m").get_config(),
+        "registered_name": "keras_noise>Mixup",
+    }
+    with pytest.warns(DeprecationWarning):
+        loaded = keras.saving.deserialize_keras_object(old)
+    assert isinstance(loaded, kn.layers.MixUp) and loaded.get_config() == old["config"]

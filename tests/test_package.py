@@ -36,3 +36,41 @@ def test_version_and_explicit_exports():
     for module in (kn, kn.layers, kn.ops):
         for name in module.__all__:
             assert hasattr(module, name), f"{module.__name__}.__all__ lists missing {name}"
+
+
+def _public_noise_classes() -> list[type]:
+    """Every public noise layer class, and `GradientNoise` (an optimizer with a strength)."""
+    layers = [getattr(kn.layers, name) for name in kn.layers.__all__]
+    layers = [
+        cls for cls in layers if isinstance(cls, type) and issubclass(cls, kn.layers.NoiseLayer)
+    ]
+    return [*layers, kn.optimizers.GradientNoise]
+
+
+def test_every_public_layer_takes_its_strength_first_and_the_rest_by_keyword():
+    """The vocabulary rule (issue 15): a layer's only positional parameter is its primary strength
+    (`strength_name`, the variable NoiseScheduler moves); a wrapper takes the wrapped layer or
+    optimizer first, then the strength (the Keras wrapper convention). Everything else is
+    keyword-only, so a new layer cannot break the rule unnoticed."""
+    import inspect
+
+    from keras_noise.layers.weight_noise import KernelNoiseWrapper
+
+    positional_kinds = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+    keyword_kinds = (inspect.Parameter.KEYWORD_ONLY, inspect.Parameter.VAR_KEYWORD)
+    classes = _public_noise_classes()
+    assert len(classes) >= 20 and kn.layers.Cutout in classes
+    wrappers = 0
+    for cls in classes:
+        parameters = list(inspect.signature(cls.__init__).parameters.values())[1:]  # no self
+        positional = [p.name for p in parameters if p.kind in positional_kinds]
+        if issubclass(cls, KernelNoiseWrapper) or cls is kn.optimizers.GradientNoise:
+            wrappers += 1
+            expected = [positional[0], cls.strength_name]
+            assert positional[0] in ("layer", "optimizer"), cls.__name__
+        else:
+            expected = [cls.strength_name]
+        assert positional == expected, f"{cls.__name__}: positional parameters {positional}"
+        rest = parameters[len(expected) :]
+        assert all(p.kind in keyword_kinds for p in rest), f"{cls.__name__}: {rest}"
+    assert wrappers == 3  # WeightNoise, DropConnect, GradientNoise

@@ -7,7 +7,7 @@ import tensorflow as tf
 from registry import CASES, CASES_BY_KIND, params
 
 MODEL_CASES = [c for c in CASES if c.kind != "batch"]  # fit a model that contains the layer
-# Batch layers (Mixup, CutMix, LabelSmoothing) need labels: they are fitted as data-pipeline
+# Batch layers (MixUp, CutMix, LabelSmoothing) need labels: they are fitted as data-pipeline
 # layers mapped over the training set, and compiled alone under XLA (see the end of the file).
 BATCH = CASES_BY_KIND["batch"]
 

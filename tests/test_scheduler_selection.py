@@ -37,12 +37,12 @@ def test_default_selection_moves_noise_layers_but_not_adversarial_epsilon():
 
 def test_a_container_selects_its_noise_layers():
     aug = keras.Sequential(
-        [kn.layers.Jitter(0.1, name="j"), kn.layers.Cutout(size=0.5, name="c")], name="aug"
+        [kn.layers.Jitter(0.1, name="j"), kn.layers.Cutout(size_fraction=0.5, name="c")], name="aug"
     )
     model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(1)])
     scheduler = NoiseScheduler(kn.schedules.Constant(0.5), layers=[aug])
     keys = sorted(a.key for a in scheduler.resolve(model))
-    assert keys == ["c/rate", "j/stddev"]
+    assert keys == ["c/probability", "j/stddev"]
     scheduler._assign(0, "epoch")
     assert float(aug.layers[0].strength.numpy()) == 0.5
     assert float(aug.layers[1].strength.numpy()) == 0.5

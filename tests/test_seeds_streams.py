@@ -45,8 +45,8 @@ def test_same_seed_and_name_reproduce_and_the_seed_still_matters():
 def test_cutout_and_mixup_sharing_a_seed_in_a_pipeline_are_independent():
     images = np.ones((16, 8, 8, 1), "float32")
     labels = np.eye(4, dtype="float32")[np.arange(16) % 4]
-    cutout = kn.layers.Cutout(size=0.5, seed=42)
-    mixup = kn.layers.Mixup(alpha=1.0, seed=42)
+    cutout = kn.layers.Cutout(size_fraction=0.5, seed=42)
+    mixup = kn.layers.MixUp(alpha=1.0, seed=42)
     assert cutout.seed_generator.stream_id != mixup.seed_generator.stream_id
     first_cut, first_mix = cutout.seed_generator.next(), mixup.seed_generator.next()
     assert not np.array_equal(first_cut, first_mix)

@@ -7,6 +7,7 @@ import keras
 import numpy as np
 import pytest
 import tensorflow as tf
+from deprecation import check_renamed_keyword
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -32,7 +33,7 @@ def _snr_db(clean, noisy, axes):
 # ------------------------------------------------------------------------------- SpecAugment
 def test_time_mask_masks_whole_frames_in_at_most_num_masks_bands():
     x = np.ones((64, 100, 40), "float32")
-    y = np.asarray(kn.layers.TimeMask(max_width=12, num_masks=2, batched=True, seed=0)(x))
+    y = np.asarray(kn.layers.TimeMask(max_width=12, num_bands=2, batched=True, seed=0)(x))
     masked = y == 0
     frames = masked.all(axis=2)
     assert np.all(masked.any(axis=2) == frames), "a masked frame is masked in every bin"
@@ -74,7 +75,7 @@ def test_max_fraction_caps_the_band_width():
 @pytest.mark.parametrize("seed", SEEDS)
 def test_band_rate_is_the_probability_that_a_band_is_applied(seed):
     x = np.ones((3000, 30, 20), "float32")
-    layer = kn.layers.FrequencyMask(max_width=5, rate=0.4, batched=True, seed=seed)
+    layer = kn.layers.FrequencyMask(max_width=5, probability=0.4, batched=True, seed=seed)
     applied = (np.asarray(layer(x)) == 0).any(axis=(1, 2))
     # a drawn band is empty with probability 1/6
     expected = 0.4 * 5 / 6
@@ -85,7 +86,7 @@ def test_single_spectrogram_and_integer_spectrogram():
     single = np.asarray(kn.layers.TimeMask(max_width=5, seed=3)(np.ones((30, 8), "float32")))
     assert single.shape == (30, 8)
     ints = np.full((2, 30, 8), 7, "int16")
-    out = np.asarray(kn.layers.FrequencyMask(max_width=4, num_masks=3, batched=True, seed=0)(ints))
+    out = np.asarray(kn.layers.FrequencyMask(max_width=4, num_bands=3, batched=True, seed=0)(ints))
     assert out.dtype == np.int16 and set(np.unique(out)) <= {0, 7}
 
 
@@ -124,10 +125,19 @@ def test_band_mask_property_bands_fit_and_respect_both_caps(
     [
         (lambda: kn.layers.TimeMask(max_width=-1), r"`max_width`: expected an integer >= 0"),
         (lambda: kn.layers.TimeMask(max_width=2.5), r"Received: max_width=2.5"),
-        (lambda: kn.layers.TimeMask(5, num_masks=0), r"`num_masks`: expected an integer >= 1"),
-        (lambda: kn.layers.FrequencyMask(5, max_fraction=1.5), r"`max_fraction`: expected"),
-        (lambda: kn.layers.FrequencyMask(5, rate=-1.0), r"`rate`: expected a float in \[0, 1\]"),
-        (lambda: kn.layers.FrequencyMask(5, fill_value=None), r"`fill_value`"),
+        (
+            lambda: kn.layers.TimeMask(max_width=5, num_bands=0),
+            r"`num_bands`: expected an integer >= 1",
+        ),
+        (
+            lambda: kn.layers.FrequencyMask(max_width=5, max_fraction=1.5),
+            r"`max_fraction`: expected",
+        ),
+        (
+            lambda: kn.layers.FrequencyMask(max_width=5, probability=-1.0),
+            r"`probability`: expected a float in \[0, 1\]",
+        ),
+        (lambda: kn.layers.FrequencyMask(max_width=5, fill_value=None), r"`fill_value`"),
     ],
 )
 def test_spectral_bad_arguments(factory, message):
@@ -139,13 +149,13 @@ def test_spectral_bad_rank_names_the_received_shape():
     with pytest.raises(
         ValueError, match=r"layer 'tm': expected \(time, frequency\), .*shape=\(10,\)"
     ):
-        kn.layers.TimeMask(3, name="tm")(np.ones((10,), "float32"))
+        kn.layers.TimeMask(max_width=3, name="tm")(np.ones((10,), "float32"))
     with pytest.raises(ValueError, match=r"layer 'tm': a rank-3 input is either one example"):
-        kn.layers.TimeMask(3, name="tm")(np.ones((2, 10, 8), "float32"))
+        kn.layers.TimeMask(max_width=3, name="tm")(np.ones((2, 10, 8), "float32"))
     with pytest.raises(ValueError, match=r"'tm': with batched=False, expected one example"):
-        kn.layers.TimeMask(3, batched=False, name="tm")(np.ones((2, 10, 8, 1), "float32"))
+        kn.layers.TimeMask(max_width=3, batched=False, name="tm")(np.ones((2, 10, 8, 1), "float32"))
     with pytest.raises(TypeError, match=r"layer 'fm': expected a float or integer.*dtype=bool"):
-        kn.layers.FrequencyMask(3, batched=True, name="fm")(np.ones((2, 10, 8), bool))
+        kn.layers.FrequencyMask(max_width=3, batched=True, name="fm")(np.ones((2, 10, 8), bool))
 
 
 # --------------------------------------------------------------------------- TemporalDropout
@@ -281,7 +291,7 @@ def test_add_noise_snr_silent_inputs_stay_finite_and_other_examples_get_noise():
 
 def test_add_noise_snr_rate_is_the_probability_that_an_example_gets_noise():
     x = np.ones((2000, 50), "float32")
-    y = np.asarray(kn.layers.AddNoiseSNR(snr_db=10.0, rate=0.3, batched=True, seed=0)(x))
+    y = np.asarray(kn.layers.AddNoiseSNR(snr_db=10.0, probability=0.3, batched=True, seed=0)(x))
     noisy = (y != x).any(axis=1)
     assert abs(noisy.mean() - 0.3) < 5 * np.sqrt(0.3 * 0.7 / 2000)
 
@@ -413,7 +423,7 @@ def test_speed_perturb_matches_linear_interpolation(factor):
 def test_speed_perturb_draws_factors_per_example_and_rate_keeps_others_unchanged():
     t = np.arange(4000, dtype="float32")
     x = np.tile(np.sin(2 * np.pi * t / 100.0)[None, :, None], (300, 1, 1))
-    y = np.asarray(kn.layers.SpeedPerturb(factor_range=(0.8, 1.25), rate=0.5, seed=0)(x))
+    y = np.asarray(kn.layers.SpeedPerturb(factor_range=(0.8, 1.25), probability=0.5, seed=0)(x))
     unchanged = (y == x).all(axis=(1, 2))
     assert abs(unchanged.mean() - 0.5) < 5 * np.sqrt(0.25 / 300)
     # the zero-padded tail reveals a speed-up: its length grows with the factor
@@ -445,3 +455,24 @@ def test_speed_perturb_bad_arguments_and_inputs():
         kn.layers.SpeedPerturb(name="sp")(np.ones((2, 10, 1), "int32"))
     with pytest.raises(ValueError, match=r"layer 'sp': expected \(time,\), .*\(2, 3, 4, 5\)"):
         kn.layers.SpeedPerturb(name="sp")(np.ones((2, 3, 4, 5), "float32"))
+
+
+# ------------------------------------------------------------------ vocabulary of 0.2.0
+SPECTROGRAMS = np.ones((4, 30, 12, 1), "float32")
+WAVEFORMS = np.sin(np.linspace(0.0, 60.0, 4 * 400, dtype="float32")).reshape(4, 400)
+
+
+@pytest.mark.parametrize(
+    ("cls", "old", "new", "value", "kwargs", "inputs"),
+    [
+        (kn.layers.TimeMask, "rate", "probability", 0.5, {"max_width": 5}, SPECTROGRAMS),
+        (kn.layers.TimeMask, "num_masks", "num_bands", 3, {"max_width": 5}, SPECTROGRAMS),
+        (kn.layers.FrequencyMask, "rate", "probability", 0.5, {"max_width": 4}, SPECTROGRAMS),
+        (kn.layers.FrequencyMask, "num_masks", "num_bands", 2, {"max_width": 4}, SPECTROGRAMS),
+        (kn.layers.AddNoiseSNR, "rate", "probability", 0.5, {"snr_db": 10.0}, WAVEFORMS),
+        (kn.layers.SpeedPerturb, "rate", "probability", 0.5, {}, WAVEFORMS),
+    ],
+)
+def test_renamed_keywords_still_work_with_a_warning(cls, old, new, value, kwargs, inputs):
+    kwargs = {**kwargs, "batched": True}
+    check_renamed_keyword(cls, old, new, value, inputs, **kwargs)

@@ -36,7 +36,7 @@ def cutout_mlp():
     model = keras.Sequential(
         [
             keras.Input((8, 8, 1)),
-            kn.layers.Cutout(size=0.5, rate=0.0, seed=0, name="cutout"),
+            kn.layers.Cutout(size_fraction=0.5, probability=0.0, seed=0, name="cutout"),
             keras.layers.Flatten(),
             keras.layers.Dense(64, activation="relu"),
             keras.layers.Dense(10, activation="softmax"),
@@ -51,7 +51,7 @@ def cutout_mlp():
 def test_zero_noise_is_not_chosen_where_cutout_clearly_helps_on_occluded_digits():
     x_train, y_train = _digits(0, 500)
     x_val, y_val = _digits(1000, 1400)
-    occluded = np.asarray(kn.layers.Cutout(size=0.5, seed=1)(x_val, training=True))
+    occluded = np.asarray(kn.layers.Cutout(size_fraction=0.5, seed=1)(x_val, training=True))
     changed = occluded != x_val
     assert np.all(occluded[changed] == 0) and 0.05 < changed.mean() <= 0.25  # holes of 25%
     train = tf.data.Dataset.from_tensor_slices((x_train, y_train)).shuffle(500, seed=0).batch(50)

@@ -138,7 +138,7 @@ def _returns_inputs_unmixed(original):
 
 
 def _labels_unsmoothed(original):
-    def smooth_labels(probabilities, epsilon):
+    def smooth_labels(probabilities, smoothing):
         return probabilities
 
     return smooth_labels
@@ -301,6 +301,24 @@ MUTANTS = [
         ("tests/test_input_noise.py", "-k", "integer"),
     ),
     Mutant(
+        "cutout_default_area_not_random_erasing",
+        "Cutout() erases boxes outside RandomErasing's default area range (0.02, 0.33)",
+        (
+            Source(
+                "keras_noise.layers.image:Cutout.__init__",
+                "area_range = DEFAULT_AREA_RANGE",
+                "area_range = (0.02, 0.6)",
+            ),
+        ),
+        ("tests/test_masking.py", "-k", "defaults_erase"),
+    ),
+    Mutant(
+        "renamed_keyword_silent",
+        "A deprecated keyword (rate=, num_holes=, epsilon=, ...) is mapped without a warning",
+        (Replace("keras_noise._deprecation:warn_renamed", lambda original: lambda *args: None),),
+        ("tests/test_masking.py", "tests/test_labels.py", "-k", "renamed"),
+    ),
+    Mutant(
         "cutout_integer_mean_truncated",
         "Cutout's mean fill of integer images is truncated, not rounded (issue #14, item 5)",
         (
@@ -343,7 +361,7 @@ MUTANTS = [
     ),
     Mutant(
         "mixup_off",
-        "Mixup returns the batch unmixed",
+        "MixUp returns the batch unmixed",
         (Replace("keras_noise.ops.mixing:mixup", _returns_inputs_unmixed),),
         _level("mixup"),
     ),
@@ -386,7 +404,7 @@ MUTANTS = [
     # --------------------------------------------------------------------------- mixing
     Mutant(
         "mixup_labels_not_mixed",
-        "Mixup mixes the images but not the labels",
+        "MixUp mixes the images but not the labels",
         (
             Source(
                 "keras_noise.ops.mixing:_mixup_kernel",

@@ -1,17 +1,17 @@
 """Masking in `tf.data`: Cutout, FeatureMask, TimeMask and FrequencyMask against their peers.
 
 * Cutout vs `keras.layers.RandomErasing` and keras-cv's `RandomCutout` (optional) at the same
-  expected masked area (about 19% of the image). Cutout(size=0.5) centers a half-side box anywhere
-  and clips it (expected area 0.4375**2 = 0.19); keras-cv's RandomCutout does the same with
+  expected masked area (about 19% of the image). Cutout(size_fraction=0.5) centers a half-side box
+  anywhere and clips it (expected area 0.4375**2 = 0.19); keras-cv's RandomCutout does the same with
   `height_factor=width_factor=(0.5, 0.5)` (a bare 0.5 would draw the side from [0, 0.5]). Keras'
   RandomErasing keeps its box inside the image, so `scale=(0.19, 0.19)` gives the same area;
-  `factor=(1.0, 1.0)` erases every image (its default `factor=1.0` draws a probability from
-  [0, 1] per image, i.e. erases only half of them). RandomErasing is active in a `tf.data` map
-  (its `training` defaults to True) and is called with `training=True` to be explicit. Its
-  default fill draws a normal noise image per call (the issue's target is against it); the
-  "fill 0" row is the like-for-like comparison with Cutout's constant fill, and the
-  "kn.Cutout random erasing" row is Cutout's own noise-filled, random-area mode (area 0.19).
-  Targets (issue 3): >= 5x the images/s of RandomErasing (default fill), >= 2x of keras-cv.
+  `factor=(1.0, 1.0)` erases every image (its default `factor=1.0` draws a probability from [0, 1]
+  per image, i.e. erases only half of them). RandomErasing is active in a `tf.data` map (its
+  `training` defaults to True) and is called with `training=True` to be explicit. Its default fill
+  draws a normal noise image per call (the issue's target is against it); the "fill 0" row is the
+  like-for-like comparison with Cutout's constant fill, and the "kn.Cutout random erasing" row is
+  Cutout's own noise-filled, random-area mode (area 0.19). Targets (issue 3): >= 5x the images/s of
+  RandomErasing (default fill), >= 2x of keras-cv.
 * FeatureMask vs the bare `x * cast(uniform > rate)` an engineer would write inline (target:
   within 1.2x).
 * TimeMask / FrequencyMask vs a per-example `tf.map_fn` version of the same SpecAugment masks
@@ -46,7 +46,7 @@ except ImportError:  # pragma: no cover - depends on the environment
 def _cutout_group(shape, batches) -> Group:
     x = random_batch(shape)
     common = {"batches": batches, "items_per_batch": shape[0]}
-    cutout = kn.layers.Cutout(size=CUTOUT_SIZE, seed=0)
+    cutout = kn.layers.Cutout(size_fraction=CUTOUT_SIZE, seed=0)
     area = (ERASING_AREA, ERASING_AREA)
     erasing = keras.layers.RandomErasing(factor=(1.0, 1.0), scale=area, value_range=(0, 1), seed=0)
     erasing_zero = keras.layers.RandomErasing(
@@ -106,14 +106,14 @@ def _feature_mask_group(shape, batches) -> Group:
     )
 
 
-def _map_fn_band_mask(axis: int, max_width: int, num_masks: int):
+def _map_fn_band_mask(axis: int, max_width: int, num_bands: int):
     """SpecAugment band masks written per example with `tf.map_fn` (the slow, common way)."""
 
     def one_example(spectrogram):
         length = tf.shape(spectrogram)[axis]
         positions = tf.range(length)
         keep = tf.ones([length], tf.bool)
-        for _ in range(num_masks):
+        for _ in range(num_bands):
             width = tf.random.uniform((), 0, max_width + 1, dtype=tf.int32)
             start = tf.random.uniform((), 0, length - width + 1, dtype=tf.int32)
             keep &= (positions < start) | (positions >= start + width)
@@ -123,19 +123,19 @@ def _map_fn_band_mask(axis: int, max_width: int, num_masks: int):
     return lambda batch: tf.map_fn(one_example, batch)
 
 
-def _band_group(kind: str, shape, batches, max_width: int, num_masks: int = 2) -> Group:
+def _band_group(kind: str, shape, batches, max_width: int, num_bands: int = 2) -> Group:
     x = random_batch(shape)
     common = {"batches": batches, "items_per_batch": shape[0]}
     layer_cls = kn.layers.TimeMask if kind == "TimeMask" else kn.layers.FrequencyMask
-    layer = layer_cls(max_width, num_masks=num_masks, batched=True, seed=0)
+    layer = layer_cls(max_width=max_width, num_bands=num_bands, batched=True, seed=0)
     axis = 0 if kind == "TimeMask" else 1
     subject, peer = f"kn.{kind}", "per-example tf.map_fn"
     return Group(
-        name=f"{kind} (max_width={max_width}, num_masks={num_masks}), tf.data map, batch {shape}",
+        name=f"{kind} (max_width={max_width}, num_bands={num_bands}), tf.data map, batch {shape}",
         unit="spectrograms",
         candidates=[
             dataset_candidate(subject, x, layer, **common),
-            dataset_candidate(peer, x, _map_fn_band_mask(axis, max_width, num_masks), **common),
+            dataset_candidate(peer, x, _map_fn_band_mask(axis, max_width, num_bands), **common),
         ],
         targets=[],  # reported only: the issue asks for the throughput ratio, not a bound
     )
@@ -150,7 +150,7 @@ def _cutout_epoch_group(quick: bool) -> Group:
         unit="images",
         candidates=[
             small_data_epoch_candidate(
-                "kn.Cutout", data, kn.layers.Cutout(size=CUTOUT_SIZE, seed=0)
+                "kn.Cutout", data, kn.layers.Cutout(size_fraction=CUTOUT_SIZE, seed=0)
             ),
             small_data_epoch_candidate(
                 "keras RandomErasing", data, on_images(erasing, training=True)

@@ -1,4 +1,4 @@
-"""Mixup and CutMix in `tf.data` against Keras' MixUp and CutMix and KerasCV's CutMix.
+"""MixUp and CutMix in `tf.data` against Keras' MixUp and CutMix and KerasCV's CutMix.
 
 Every candidate maps the same batched element, the dict ``{"images": x, "labels": y}`` with
 one-hot float labels that Keras and KerasCV layers take, over the same pipeline; only the layer
@@ -69,17 +69,17 @@ def _mixup_group(shape, batches) -> Group:
     element = _element(shape)
     common = {"batches": batches, "items_per_batch": shape[0]}
     return Group(
-        name=f"Mixup, tf.data map, batch {shape}",
+        name=f"MixUp, tf.data map, batch {shape}",
         unit="images",
         candidates=[
             steady_dataset_candidate(
-                "kn.Mixup", element, kn.layers.Mixup(alpha=0.2, seed=0), **common
+                "kn.MixUp", element, kn.layers.MixUp(alpha=0.2, seed=0), **common
             ),
             steady_dataset_candidate(
                 "keras MixUp", element, keras.layers.MixUp(alpha=0.2, seed=0), **common
             ),
         ],
-        targets=[Target("kn.Mixup", "keras MixUp", 1 / 1.5, "Mixup >= 1.5x keras MixUp")],
+        targets=[Target("kn.MixUp", "keras MixUp", 1 / 1.5, "MixUp >= 1.5x keras MixUp")],
     )
 
 
@@ -108,24 +108,24 @@ def _cutmix_group(shape, batches) -> Group:
 
 
 def _epoch_group(quick: bool) -> Group:
-    """Mixup and CutMix epochs on small data, and the demo's Cutout -> batch -> Mixup pipeline."""
+    """MixUp and CutMix epochs on small data, and the demo's Cutout -> batch -> MixUp pipeline."""
     data = small_data(quick)
-    area = (0.19, 0.19)  # Cutout(size=0.5)'s expected clipped area (see the masking suite)
+    area = (0.19, 0.19)  # Cutout(size_fraction=0.5)'s expected clipped area (see the masking suite)
     erasing = keras.layers.RandomErasing(factor=(1.0, 1.0), scale=area, value_range=(0, 1), seed=0)
     keras_mixup = keras.layers.MixUp(alpha=0.2, seed=0)
     return Group(
-        name="Mixup, CutMix, small-data epoch, new iterator, 1,536 images 32x32x3, batch 64",
+        name="MixUp, CutMix, small-data epoch, new iterator, 1,536 images 32x32x3, batch 64",
         unit="images",
         candidates=[
-            small_data_epoch_candidate("kn.Mixup", data, kn.layers.Mixup(alpha=0.2, seed=0)),
+            small_data_epoch_candidate("kn.MixUp", data, kn.layers.MixUp(alpha=0.2, seed=0)),
             small_data_epoch_candidate("keras MixUp", data, on_dict(keras_mixup)),
             small_data_epoch_candidate("kn.CutMix", data, kn.layers.CutMix(alpha=1.0, seed=0)),
             small_data_epoch_candidate("keras CutMix", data, on_dict(keras.layers.CutMix(seed=0))),
             small_data_epoch_candidate(
-                "kn.Cutout -> batch -> kn.Mixup",
+                "kn.Cutout -> batch -> kn.MixUp",
                 data,
-                kn.layers.Mixup(alpha=0.2, seed=1),
-                example_fn=kn.layers.Cutout(size=0.5, seed=1),
+                kn.layers.MixUp(alpha=0.2, seed=1),
+                example_fn=kn.layers.Cutout(size_fraction=0.5, seed=1),
             ),
             small_data_epoch_candidate(
                 "keras RandomErasing -> batch -> MixUp",
@@ -135,13 +135,13 @@ def _epoch_group(quick: bool) -> Group:
             ),
         ],
         targets=[
-            Target("kn.Mixup", "keras MixUp", 1.0, "Mixup epoch <= 1.0x keras MixUp"),
+            Target("kn.MixUp", "keras MixUp", 1.0, "MixUp epoch <= 1.0x keras MixUp"),
             Target("kn.CutMix", "keras CutMix", 1.0, "CutMix epoch <= 1.0x keras CutMix"),
             Target(
-                "kn.Cutout -> batch -> kn.Mixup",
+                "kn.Cutout -> batch -> kn.MixUp",
                 "keras RandomErasing -> batch -> MixUp",
                 1.0,
-                "Cutout->Mixup epoch <= 1.0x Keras' pipeline",
+                "Cutout->MixUp epoch <= 1.0x Keras' pipeline",
             ),
         ],
     )
@@ -164,18 +164,18 @@ def groups(quick: bool) -> list[Group]:
 
 
 def figures(quick: bool) -> list[Figure]:
-    """Peak RSS of 20 small-data epochs of Cutout -> batch -> Mixup, each variant in its own
+    """Peak RSS of 20 small-data epochs of Cutout -> batch -> MixUp, each variant in its own
     process (keras-noise, Keras' RandomErasing + MixUp, and no augmentation as the floor)."""
     epochs = 2 if quick else 20
     values = {variant: peak_rss_mib(variant, epochs=epochs, quick=quick) for variant in VARIANTS}
     labels = {
-        "kn": "kn.Cutout -> batch -> kn.Mixup",
+        "kn": "kn.Cutout -> batch -> kn.MixUp",
         "keras": "keras RandomErasing -> batch -> MixUp",
         "none": "no augmentation",
     }
     return [
         Figure(
-            name=f"peak RSS, {epochs} small-data epochs, Cutout -> batch -> Mixup",
+            name=f"peak RSS, {epochs} small-data epochs, Cutout -> batch -> MixUp",
             unit="MiB",
             values={labels[variant]: value for variant, value in values.items()},
         )

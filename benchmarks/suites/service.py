@@ -1,8 +1,8 @@
-"""A heavy Cutout -> Mixup pipeline on the `tf.data` service: 1 and 2 workers against local.
+"""A heavy Cutout -> MixUp pipeline on the `tf.data` service: 1 and 2 workers against local.
 
 Every candidate runs one epoch with a new iterator (as `fit` does) of the same pipeline:
 images made in the pipeline from their index (so the registered graph holds no data), batched,
-then Cutout and Mixup on each batch. "local" maps it in this process with `kn.data.map`
+then Cutout and MixUp on each batch. "local" maps it in this process with `kn.data.map`
 (`num_parallel_calls=AUTOTUNE`); the service candidates send it with `kn.data.distribute`
 (`distributed_epoch`) to a dispatcher in this process and 1 or 2 workers, each a process of its
 own, as on separate machines. On this 2-core machine the workers share the cores with each
@@ -70,8 +70,8 @@ def _source(images: int, size: int) -> tf.data.Dataset:
 
 
 def _augment():
-    cutout = kn.layers.Cutout(size=0.5, seed=0)
-    mixup = kn.layers.Mixup(alpha=0.2, seed=0)
+    cutout = kn.layers.Cutout(size_fraction=0.5, seed=0)
+    mixup = kn.layers.MixUp(alpha=0.2, seed=0)
     return lambda images, labels: mixup(cutout(images), labels)
 
 
@@ -105,7 +105,7 @@ def _group(images: int, size: int) -> Group:
             _epoch_candidate(f"service, {workers} worker(s)", served, images, cluster)
         )
     return Group(
-        name=f"Cutout -> Mixup epoch, {images} images {size}x{size}x3, batch {BATCH}",
+        name=f"Cutout -> MixUp epoch, {images} images {size}x{size}x3, batch {BATCH}",
         unit="images",
         candidates=candidates,
         teardown=lambda: [cluster.close() for cluster in clusters],

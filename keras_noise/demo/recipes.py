@@ -66,7 +66,7 @@ def jitter(seed: int) -> keras.Model:
 
 
 def cutout_mixup_pipeline(x: np.ndarray, y: np.ndarray, seed: int) -> tf.data.Dataset:
-    """Cutout (a hole per image, drawn per image) and Mixup of (images, labels), on batches.
+    """Cutout (a box per image, drawn per image) and MixUp of (images, labels), on batches.
 
     Mapping after `batch()` runs each layer once per batch rather than once per example: the
     same per-image noise, at a fraction of the `tf.data` overhead.
@@ -75,13 +75,13 @@ def cutout_mixup_pipeline(x: np.ndarray, y: np.ndarray, seed: int) -> tf.data.Da
         tf.data.Dataset.from_tensor_slices((x, y))
         .shuffle(len(x), seed=seed)
         .batch(BATCH_SIZE)
-        .map(kn.layers.Cutout(size=0.5, seed=seed))
-        .map(kn.layers.Mixup(alpha=0.2, num_classes=NUM_CLASSES, seed=seed))
+        .map(kn.layers.Cutout(size_fraction=0.5, seed=seed))
+        .map(kn.layers.MixUp(alpha=0.2, num_classes=NUM_CLASSES, seed=seed))
     )
 
 
 def cutout_mixup(seed: int) -> keras.Model:
-    """Cutout + Mixup: the network trained on soft (mixed) labels."""
+    """Cutout + MixUp: the network trained on soft (mixed) labels."""
     return compile_model(classifier(*network()), loss="categorical_crossentropy")
 
 
@@ -91,7 +91,7 @@ def label_smoothing_pipeline(x: np.ndarray, y: np.ndarray, seed: int) -> tf.data
         tf.data.Dataset.from_tensor_slices((x, y))
         .shuffle(len(x), seed=seed)
         .batch(BATCH_SIZE)
-        .map(kn.layers.LabelSmoothing(epsilon=0.1, num_classes=NUM_CLASSES))
+        .map(kn.layers.LabelSmoothing(smoothing=0.1, num_classes=NUM_CLASSES))
     )
 
 

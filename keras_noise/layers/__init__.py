@@ -1,4 +1,8 @@
-"""Keras layers that inject noise; see `keras_noise.layers.base` for the rules they share."""
+"""Keras layers that inject noise; see `keras_noise.layers.base` for the rules they share.
+
+`Mixup` is a deprecated alias of `MixUp` (renamed in 0.2.0): it warns when constructed and still
+loads configs saved under its old name.
+"""
 
 from keras_noise.layers.activation_noise import ActivationNoise
 from keras_noise.layers.audio import AddNoiseSNR, SpeedPerturb
@@ -7,7 +11,7 @@ from keras_noise.layers.dropout import DropPath, MCDropout
 from keras_noise.layers.image import Cutout
 from keras_noise.layers.input_noise import Jitter, MultiplicativeNoise, SaltAndPepper
 from keras_noise.layers.labels import LabelSmoothing
-from keras_noise.layers.mixing import CutMix, Mixup
+from keras_noise.layers.mixing import CutMix, MixUp, Mixup
 from keras_noise.layers.pipeline import PipelineNoiseLayer
 from keras_noise.layers.sequence import TemporalDropout
 from keras_noise.layers.spectral import FrequencyMask, TimeMask
@@ -27,7 +31,8 @@ __all__ = [
     "Jitter",
     "LabelSmoothing",
     "MCDropout",
-    "Mixup",
+    "MixUp",
+    "Mixup",  # deprecated alias of MixUp
     "MultiplicativeNoise",
     "NoiseLayer",
     "PipelineNoiseLayer",

@@ -69,14 +69,39 @@ def check_float_or_vector(name: str, value, **bounds) -> float | tuple[float, ..
     return tuple(check_float(name, item, **bounds) for item in value)
 
 
-def check_noise_shape(value) -> tuple[int | None, ...]:
-    """`noise_shape`: a non-empty sequence of None or ints >= 1, as a tuple."""
-    expected = "None or a sequence of None or integers >= 1, one per input axis"
+def check_axes_in_rank(name: str, axes: tuple[int, ...] | None, rank: int) -> None:
+    """Raises unless every axis of `axes` (None: no axis) is an axis of a rank-`rank` input."""
+    for axis in axes or ():
+        if not -rank <= axis < rank:
+            raise invalid_value(name, f"axes of an input of rank {rank}", axes)
+
+
+def shared_axes_from_noise_shape(value) -> tuple[int, ...] | None:
+    """The `shared_axes` equal to a deprecated `noise_shape` (FeatureMask before 0.2.0).
+
+    `noise_shape` had one entry per input axis: 1 shares the mask along that axis, None does
+    not. An int size (another int than 1) also checked the input's size; `shared_axes` has no
+    equivalent, so it is an error naming `noise_shape`.
+
+    Example:
+    >>> shared_axes_from_noise_shape((None, 1, None))
+    (1,)
+    >>> shared_axes_from_noise_shape((None, 3))
+    Traceback (most recent call last):
+    ...
+    ValueError: Invalid value for `noise_shape`: expected None or a sequence of None or 1, ...
+    """
+    expected = (
+        "None or a sequence of None or 1, one per input axis (1: shared; pass "
+        "`shared_axes` instead, an int size has no `shared_axes` equivalent)"
+    )
+    if value is None:
+        return None
     if isinstance(value, (str, bytes)) or not isinstance(value, Sequence) or not value:
         raise invalid_value("noise_shape", expected, value)
     for entry in value:
         if entry is not None and (
-            isinstance(entry, bool) or not isinstance(entry, numbers.Integral) or entry < 1
+            isinstance(entry, bool) or not isinstance(entry, numbers.Integral) or entry != 1
         ):
             raise invalid_value("noise_shape", expected, value)
-    return tuple(None if entry is None else int(entry) for entry in value)
+    return tuple(axis for axis, entry in enumerate(value) if entry == 1) or None

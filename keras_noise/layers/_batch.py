@@ -1,4 +1,4 @@
-"""The base of batch-level layers that transform labels with the inputs: Mixup, CutMix, smoothing.
+"""The base of batch-level layers that transform labels with the inputs: MixUp, CutMix, smoothing.
 
 They take the `tf.data` element of a batch, `(x, y)`, `(x, y, sample_weight)` or a dict (keys as
 in Keras and KerasCV, ``{"images": x, "labels": y}``, or set by `key_map`), and return the same
@@ -52,7 +52,7 @@ class BatchNoiseLayer(PipelineNoiseLayer):
     """Base of layers called on batch elements with labels; subclasses implement `apply_batch`.
 
     Attributes:
-        needs_labels: True when the layer needs `(x, y)` (Mixup, CutMix); False when a bare
+        needs_labels: True when the layer needs `(x, y)` (MixUp, CutMix); False when a bare
             tensor is taken to be the labels (LabelSmoothing).
 
     Args:
@@ -161,7 +161,7 @@ class BatchNoiseLayer(PipelineNoiseLayer):
         Args:
             labels: the labels tensor.
             batched: whether the labels must be a batch of per-example labels, `(batch,)` or
-                `(batch, 1)` ids or `(batch, classes, ...)` probabilities (Mixup, CutMix).
+                `(batch, 1)` ids or `(batch, classes, ...)` probabilities (MixUp, CutMix).
 
         Returns:
             Float32 probabilities over the last axis.

@@ -4,7 +4,7 @@ Layouts: one float waveform `(time,)` or `(time, channels)`, or a batch of them 
 batch axis. A rank-2 input is either one multi-channel example or a batch of mono waveforms: say
 which with ``batched=`` (see `keras_noise.layers._layout`). Every example gets its own SNR or
 speed factor, drawn in one vectorized op, shared by its channels. In both layers `layer.strength` is
-`rate`: the probability that an example is perturbed.
+`probability`: the probability that an example is perturbed.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from keras_noise._deprecation import renamed_arguments
 from keras_noise._validation import check_float, check_range, invalid_value
 from keras_noise.layers._dtypes import check_float_input
 from keras_noise.layers._layout import ExampleOrBatch, check_batched
@@ -26,12 +27,12 @@ from keras_noise.ops import random
 class _WaveformLayer(ExampleOrBatch, PipelineNoiseLayer):
     """Shared input handling: the layout (`ExampleOrBatch`) and the float check in `apply_noise`."""
 
-    strength_name = "rate"
+    strength_name = "probability"
     strength_bounds = {"low": 0.0, "high": 1.0}
     example_layouts = {1: "(time,)", 2: "(time, channels)"}
 
-    def __init__(self, rate: float, *, batched: bool | None = None, seed=None, **kwargs):
-        super().__init__(rate, seed=seed, **kwargs)
+    def __init__(self, probability: float, *, batched: bool | None = None, seed=None, **kwargs):
+        super().__init__(probability, seed=seed, **kwargs)
         self.batched = check_batched(batched)
 
     def apply_noise(self, inputs):
@@ -66,14 +67,14 @@ class AddNoiseSNR(_WaveformLayer):
     list, like the statistics of `keras.layers.Normalization`), so a `.keras` file holds it:
     keep banks to a few seconds of audio.
 
-    `layer.strength` is `rate`: the probability that an example receives noise.
+    `layer.strength` is `probability`: the probability that an example receives noise.
 
     Args:
+        probability: the probability that an example receives noise, in [0, 1].
         snr_db: the SNR in dB, a float for a fixed SNR or a pair `(low, high)`, `low <= high`,
-            to draw it uniformly per example; lower is noisier.
+            to draw it uniformly per example; lower is noisier (required).
         noise_bank: None for white Gaussian noise, or an array of finite noise clips of shape
             `(num_clips, clip_length)` or `(num_clips, clip_length, channels)`.
-        rate: the probability that an example receives noise, in [0, 1].
         batched: None to read the layout from the rank (rank 1: one mono waveform, rank 3: a
             batch with channels; rank 2 is then an error), True for a batch
             `(batch, time[, channels])`, False for one example `(time[, channels])`.
@@ -106,17 +107,18 @@ class AddNoiseSNR(_WaveformLayer):
         recognition", ICASSP 2017 (noise at sampled SNRs).
     """
 
+    @renamed_arguments(rate="probability")
     def __init__(
         self,
-        snr_db: float | Sequence[float],
+        probability: float = 1.0,
         *,
+        snr_db: float | Sequence[float],
         noise_bank=None,
-        rate: float = 1.0,
         batched: bool | None = None,
         seed: int | None = None,
         **kwargs,
     ):
-        super().__init__(rate, batched=batched, seed=seed, **kwargs)
+        super().__init__(probability, batched=batched, seed=seed, **kwargs)
         if isinstance(snr_db, Sequence) and not isinstance(snr_db, (str, bytes)):
             self.snr_db = check_range("snr_db", snr_db)
         else:
@@ -153,8 +155,8 @@ class AddNoiseSNR(_WaveformLayer):
         seed_snr, seed_apply, seed_noise = random.split_seed(self.seed_generator.next(), 3)
         size = tf.shape(batch)[:1]
         snr = random.uniform(size, seed_snr, minval=self.snr_db[0], maxval=self.snr_db[1])
-        rate = self.read_strength(self.strength, tf.float32)
-        snr = tf.where(random.bernoulli(size, rate, seed_apply), snr, float("inf"))
+        probability = self.read_strength(self.strength, tf.float32)
+        snr = tf.where(random.bernoulli(size, probability, seed_apply), snr, float("inf"))
         noise = None
         if self._bank is not None:
             bank = tf.convert_to_tensor(self._bank)
@@ -202,13 +204,15 @@ class SpeedPerturb(_WaveformLayer):
     Ko et al. (2015), speed and pitch change together. There is no anti-aliasing filter, so keep
     factors near 1 (the usual 0.9 to 1.1).
 
-    `layer.strength` is `rate`: the probability that an example is resampled (the others keep a
-    factor of exactly 1, which returns them unchanged).
+    `layer.strength` is `probability`: the probability that an example is resampled (the others
+    keep a factor of exactly 1, which returns them unchanged).
 
     Args:
+        probability: the probability that an example is resampled, in [0, 1].
         factor_range: `(low, high)` with `0 < low <= high`, the range of speed factors.
-        rate: the probability that an example is resampled, in [0, 1].
-        batched, seed, **kwargs: as in `AddNoiseSNR`.
+        batched: as in `AddNoiseSNR`.
+        seed: as in `AddNoiseSNR`.
+        **kwargs: as in `AddNoiseSNR`.
 
     Call arguments: as in `AddNoiseSNR`.
 
@@ -225,16 +229,17 @@ class SpeedPerturb(_WaveformLayer):
         Ko et al., "Audio Augmentation for Speech Recognition", Interspeech 2015.
     """
 
+    @renamed_arguments(rate="probability")
     def __init__(
         self,
+        probability: float = 1.0,
         *,
         factor_range: Sequence[float] = (0.9, 1.1),
-        rate: float = 1.0,
         batched: bool | None = None,
         seed: int | None = None,
         **kwargs,
     ):
-        super().__init__(rate, batched=batched, seed=seed, **kwargs)
+        super().__init__(probability, batched=batched, seed=seed, **kwargs)
         low, high = check_range("factor_range", factor_range)
         if low <= 0.0:
             raise invalid_value(
@@ -247,8 +252,8 @@ class SpeedPerturb(_WaveformLayer):
         size = tf.shape(batch)[:1]
         low, high = self.factor_range
         factors = random.uniform(size, seed_factor, minval=low, maxval=high)
-        rate = self.read_strength(self.strength, tf.float32)
-        factors = tf.where(random.bernoulli(size, rate, seed_apply), factors, 1.0)
+        probability = self.read_strength(self.strength, tf.float32)
+        factors = tf.where(random.bernoulli(size, probability, seed_apply), factors, 1.0)
         return audio_ops.resample_linear(batch, factors)
 
     def get_config(self) -> dict:

@@ -7,7 +7,7 @@ The training rule, stated once for the whole package: ``training=True`` (as `fit
 applies the noise; ``training=False`` (`predict`, `evaluate`, ``model(x, training=False)``) is the
 identity. With ``training=None``, in-model layers (ActivationNoise, WeightNoise, DropConnect,
 DropPath, MCDropout) are the identity, and a *preprocessing* layer (`is_preprocessing`: Jitter,
-masks, Cutout, Mixup...) applies its noise when the outermost layer call is a data pipeline: the
+masks, Cutout, MixUp...) applies its noise when the outermost layer call is a data pipeline: the
 layer itself, or a container (Sequential, Pipeline, functional model, custom layer,
 TimeDistributed, nested) holding no trainable weight, as in ``ds.map(aug)`` or ``aug(x)``. A
 container with trainable weights (Dense, Conv, BatchNormalization..., frozen or not, or not yet

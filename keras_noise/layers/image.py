@@ -1,4 +1,4 @@
-"""Cutout: random rectangular holes in images (and random erasing's sizes and fills).
+"""Cutout: random rectangular boxes erased in images (and random erasing's sizes and fills).
 
 Like every preprocessing layer it applies its noise in ``ds.map(layer)`` and in a model during
 `fit`, and is the identity at inference (see `keras_noise.layers.base`). It works on any numeric
@@ -13,6 +13,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from keras_noise._deprecation import renamed_arguments
 from keras_noise._validation import (
     check_choice,
     check_float,
@@ -32,49 +33,56 @@ from keras_noise.layers._dtypes import KeepsInputDtype, check_fill_value, check_
 from keras_noise.layers.pipeline import PipelineNoiseLayer
 from keras_noise.ops import image as image_ops
 
+DEFAULT_AREA_RANGE = (0.02, 0.33)  # keras.layers.RandomErasing's default `scale`
+
 
 @keras.saving.register_keras_serializable(package="keras_noise")
 class Cutout(KeepsInputDtype, PipelineNoiseLayer):
-    """Fills random rectangular holes of each image (Cutout, and random erasing's options).
+    """Fills random rectangular boxes of each image (Cutout, and random erasing's options).
 
-    Each image gets `num_holes` holes whose centers are drawn uniformly over the image,
-    independently per image; a hole that crosses the border is clipped, as in Cutout. Give the
-    hole size in exactly one of three ways:
+    Each image gets `num_boxes` boxes whose centers are drawn uniformly over the image,
+    independently per image; a box that crosses the border is clipped, as in Cutout. Give the
+    box size in at most one of three ways:
 
-    * `size`: a fraction of the image sides (the same for every hole);
-    * `size_pixels`: pixels (the same for every hole), no larger than the image;
-    * `area_range`: random erasing's sizes (Zhong et al.): per hole, an area drawn uniformly in
+    * `size_fraction`: a fraction of the image sides (the same for every box);
+    * `size_pixels`: pixels (the same for every box), no larger than the image;
+    * `area_range`: random erasing's sizes (Zhong et al.): per box, an area drawn uniformly in
       `area_range` (a fraction of the image area) and an aspect ratio (height / width)
-      log-uniform in `aspect_ratio_range` (default: square holes). The sides are rounded to
+      log-uniform in `aspect_ratio_range` (default: square boxes). The sides are rounded to
       whole pixels (at least 1) and may exceed the image, which clips them.
 
-    The holes are filled with a constant (`fill_mode="constant"`, `fill_value`), the
+    With none of them, `Cutout()` works out of the box like `keras.layers.RandomErasing()`: one
+    box per image, always applied, with an area drawn in RandomErasing's default
+    `scale=(0.02, 0.33)` (`area_range=(0.02, 0.33)`, square boxes).
+
+    The boxes are filled with a constant (`fill_mode="constant"`, `fill_value`), the
     per-channel mean of that image (`"mean"`) or fresh noise per pixel and channel (`"noise"`:
     uniform in `value_range`, or standard normal for float images without one; integer images
     need a `value_range` and get integers in it).
 
-    `layer.strength` is `rate`: the probability that an image gets its holes (1.0: every image;
-    schedule it to fade Cutout in or out). The hole size is fixed at construction.
+    `layer.strength` is `probability`: the probability that an image gets its boxes (1.0: every
+    image; schedule it to fade Cutout in or out). The box size is fixed at construction.
 
     Args:
-        size: the hole side as a fraction of the image side, in (0, 1]; a float for the same
+        probability: the probability that an image gets its boxes, in [0, 1].
+        size_fraction: the box side as a fraction of the image side, in (0, 1]; a float for the same
             fraction of the height and of the width, or a pair `(height_fraction,
             width_fraction)`. The side in pixels is rounded to the nearest integer (at least 1).
-        size_pixels: the hole side in pixels, an int >= 1 or a pair `(height, width)`; a hole
+        size_pixels: the box side in pixels, an int >= 1 or a pair `(height, width)`; a box
             larger than the image is an error.
-        area_range: `(low, high)` with `0 < low <= high <= 1`: each hole's area as a fraction of
-            the image area is drawn uniformly in it (Zhong et al. use `(0.02, 0.4)`).
-        aspect_ratio_range: `(low, high)` with `0 < low <= high`, the range of each hole's
-            height / width, drawn log-uniformly; only with `area_range` (None: 1, square holes;
-            Zhong et al. use `(0.3, 3.3)`).
-        num_holes: holes per image, >= 1 (they may overlap).
+        area_range: `(low, high)` with `0 < low <= high <= 1`: each box's area as a fraction of
+            the image area is drawn uniformly in it (Zhong et al. use `(0.02, 0.4)`). The
+            default when no size is given is `(0.02, 0.33)`.
+        aspect_ratio_range: `(low, high)` with `0 < low <= high`, the range of each box's
+            height / width, drawn log-uniformly; only with `area_range` or the default size
+            (None: 1, square boxes; Zhong et al. use `(0.3, 3.3)`).
+        num_boxes: boxes per image, >= 1 (they may overlap).
         fill_mode: "constant", "mean" or "noise" (see above).
         fill_value: the value of a constant fill (None: 0.0); for integer images, an integer
             in the dtype's range. Only with `fill_mode="constant"`.
         value_range: `(low, high)`, the range of the pixel values: noise fills are drawn in it
             (required for integer images with `fill_mode="noise"`), and a constant fill
             (`fill_value`, or its default 0.0) must lie in it.
-        rate: the probability that an image gets its holes, in [0, 1].
         data_format: "channels_last" (`(..., height, width, channels)`) or "channels_first"
             (`(..., channels, height, width)`); None uses `keras.config.image_data_format()`.
         seed: an int >= 0 for reproducible noise, or None.
@@ -83,12 +91,12 @@ class Cutout(KeepsInputDtype, PipelineNoiseLayer):
 
     Call arguments:
         inputs: one image (rank 3) or a batch of images (rank 4), of any numeric dtype; or a
-            `tf.data` element `(x, y)`, `(x, y, sample_weight)` or dict (holes go into the
+            `tf.data` element `(x, y)`, `(x, y, sample_weight)` or dict (boxes go into the
             images only).
         training: see the training rule in `keras_noise.layers.base`.
 
     Returns:
-        The images with their holes filled, same shape, dtype and structure.
+        The images with their boxes filled, same shape, dtype and structure.
 
     Example:
     >>> import numpy as np, keras_noise as kn
@@ -98,6 +106,9 @@ class Cutout(KeepsInputDtype, PipelineNoiseLayer):
     True
     >>> bool(np.all(layer(np.ones((1, 6, 8, 3), "float32"), training=False) == 1))
     True
+    >>> erased = np.asarray(kn.layers.Cutout(seed=0)(np.ones((2, 32, 32, 3), "float32")))
+    >>> [int((image[..., 0] == 0).sum()) > 0 for image in erased]  # one box each, defaults
+    [True, True]
     >>> erasing = kn.layers.Cutout(area_range=(0.02, 0.4), aspect_ratio_range=(0.3, 3.3),
     ...                            fill_mode="noise", value_range=(0, 255), seed=0)
     >>> np.asarray(erasing(np.zeros((2, 32, 24, 3), "uint8"))).dtype.name
@@ -109,36 +120,43 @@ class Cutout(KeepsInputDtype, PipelineNoiseLayer):
         AAAI 2020, arXiv:1708.04896.
     """
 
-    strength_name = "rate"
+    strength_name = "probability"
     strength_bounds = {"low": 0.0, "high": 1.0}
 
+    @renamed_arguments(rate="probability", size="size_fraction", num_holes="num_boxes")
     def __init__(
         self,
+        probability: float = 1.0,
         *,
-        size: float | Sequence[float] | None = None,
+        size_fraction: float | Sequence[float] | None = None,
         size_pixels: int | Sequence[int] | None = None,
         area_range: Sequence[float] | None = None,
         aspect_ratio_range: Sequence[float] | None = None,
-        num_holes: int = 1,
+        num_boxes: int = 1,
         fill_mode: str = "constant",
         fill_value: float | None = None,
         value_range: Sequence[float] | None = None,
-        rate: float = 1.0,
         data_format: str | None = None,
         seed: int | None = None,
         **kwargs,
     ):
-        super().__init__(rate, seed=seed, **kwargs)
-        given = [value is not None for value in (size, size_pixels, area_range)]
-        if sum(given) != 1:
+        super().__init__(probability, seed=seed, **kwargs)
+        given = [value is not None for value in (size_fraction, size_pixels, area_range)]
+        if sum(given) > 1:
             raise invalid_value(
-                "size",
-                "exactly one of `size` (a fraction of the image side), `size_pixels` (pixels) "
-                "and `area_range` (fractions of the image area); received "
+                "size_fraction",
+                "at most one of `size_fraction` (a fraction of the image side), `size_pixels` "
+                "(pixels) and `area_range` (fractions of the image area); received "
                 f"size_pixels={size_pixels!r}, area_range={area_range!r}",
-                size,
+                size_fraction,
             )
-        self.size = None if size is None else check_pair("size", size, check_fraction)
+        if not any(given):
+            area_range = DEFAULT_AREA_RANGE
+        self.size_fraction = (
+            None
+            if size_fraction is None
+            else check_pair("size_fraction", size_fraction, check_fraction)
+        )
         self.size_pixels = (
             None if size_pixels is None else check_pair("size_pixels", size_pixels, check_pixels)
         )
@@ -152,7 +170,7 @@ class Cutout(KeepsInputDtype, PipelineNoiseLayer):
                 )
             aspect_ratio_range = check_positive_range("aspect_ratio_range", aspect_ratio_range)
         self.aspect_ratio_range = aspect_ratio_range
-        self.num_holes = check_int("num_holes", num_holes, low=1)
+        self.num_boxes = check_int("num_boxes", num_boxes, low=1)
         self.fill_mode = check_choice("fill_mode", fill_mode, ("constant", "mean", "noise"))
         if fill_value is not None:
             if fill_mode != "constant":
@@ -192,7 +210,7 @@ class Cutout(KeepsInputDtype, PipelineNoiseLayer):
         return super().call(inputs, training=training)
 
     def _check_shape(self, shape):
-        """Raises for a wrong rank, or for pixel holes larger than a (statically known) image."""
+        """Raises for a wrong rank, or for pixel boxes larger than a (statically known) image."""
         layout = (
             "(channels, height, width)"
             if self.data_format == "channels_first"
@@ -204,12 +222,12 @@ class Cutout(KeepsInputDtype, PipelineNoiseLayer):
         first = len(shape) - 3 + (1 if self.data_format == "channels_first" else 0)
         image = tuple(shape[first : first + 2])
         too_large = [
-            side is not None and hole > side
-            for hole, side in zip(self.size_pixels, image, strict=True)
+            side is not None and box > side
+            for box, side in zip(self.size_pixels, image, strict=True)
         ]
         if any(too_large):
             raise ValueError(
-                f"Invalid value for `size_pixels` of layer '{self.name}': expected holes no "
+                f"Invalid value for `size_pixels` of layer '{self.name}': expected boxes no "
                 f"larger than the image ({image[0]}, {image[1]}) (height, width) of inputs of "
                 f"shape={tuple(shape)}. Received: size_pixels={self.size_pixels!r}"
             )
@@ -245,35 +263,35 @@ class Cutout(KeepsInputDtype, PipelineNoiseLayer):
             images,
             self.seed_generator.next(),
             **sizes,
-            num_boxes=self.num_holes,
+            num_boxes=self.num_boxes,
             fill_mode=self.fill_mode,
             fill_value=0.0 if self.fill_value is None else self.fill_value,
             value_range=self.value_range,
-            rate=self.read_strength(self.strength, tf.float32),
+            probability=self.read_strength(self.strength, tf.float32),
             data_format=self.data_format,
         )
         return outputs[0] if single else outputs
 
     def _box_pixels(self, height, width):
-        """The hole sides in pixels: Python ints when the image size is static, else tensors."""
+        """The box sides in pixels: Python ints when the image size is static, else tensors."""
         if self.size_pixels is not None:
             return self.size_pixels
         if isinstance(height, int) and isinstance(width, int):  # float32 math, as in the graph
-            sides = np.float32(self.size) * np.array([height, width], np.float32)
+            sides = np.float32(self.size_fraction) * np.array([height, width], np.float32)
             return tuple(max(int(v), 1) for v in np.round(sides))
         sides = tf.cast(tf.stack([height, width]), tf.float32)
-        pixels = tf.cast(tf.round(tf.constant(self.size, tf.float32) * sides), tf.int32)
+        pixels = tf.cast(tf.round(tf.constant(self.size_fraction, tf.float32) * sides), tf.int32)
         pixels = tf.maximum(pixels, 1)
         return pixels[0], pixels[1]
 
     def get_config(self) -> dict:
         return {
             **super().get_config(),
-            "size": self.size,
+            "size_fraction": self.size_fraction,
             "size_pixels": self.size_pixels,
             "area_range": self.area_range,
             "aspect_ratio_range": self.aspect_ratio_range,
-            "num_holes": self.num_holes,
+            "num_boxes": self.num_boxes,
             "fill_mode": self.fill_mode,
             "fill_value": self.fill_value,
             "value_range": self.value_range,

@@ -11,7 +11,8 @@ from collections.abc import Sequence
 import keras
 import tensorflow as tf
 
-from keras_noise._validation import check_axes, check_choice, check_float, invalid_value
+from keras_noise._validation import check_axes, check_choice, check_float
+from keras_noise.layers._arguments import check_axes_in_rank
 from keras_noise.layers.base import ValueRangeMixin
 from keras_noise.layers.pipeline import PipelineNoiseLayer
 from keras_noise.ops import input_noise, random
@@ -193,12 +194,7 @@ class SaltAndPepper(ValueRangeMixin, PipelineNoiseLayer):
         self.shared_axes = check_axes("shared_axes", shared_axes)
 
     def build(self, input_shape):
-        rank = len(input_shape)
-        for axis in self.shared_axes or ():
-            if not -rank <= axis < rank:
-                raise invalid_value(
-                    "shared_axes", f"axes of an input of rank {rank}", self.shared_axes
-                )
+        check_axes_in_rank("shared_axes", self.shared_axes, len(input_shape))
         super().build(input_shape)
 
     def apply_noise(self, inputs):

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 import keras
 import tensorflow as tf
 
+from keras_noise._deprecation import renamed_arguments
 from keras_noise._validation import invalid_value
 from keras_noise.layers._batch import BatchNoiseLayer
 from keras_noise.ops import labels as label_ops
@@ -14,15 +15,15 @@ from keras_noise.ops import labels as label_ops
 
 @keras.saving.register_keras_serializable(package="keras_noise")
 class LabelSmoothing(BatchNoiseLayer):
-    """Label smoothing: moves a share `epsilon` of each label's mass to the uniform distribution.
+    """Label smoothing: moves a share `smoothing` of each label's mass to the uniform distribution.
 
-    Labels become `y * (1 - epsilon) + epsilon / K` over `K` classes. Unlike the
+    Labels become `y * (1 - smoothing) + smoothing / K` over `K` classes. Unlike the
     `label_smoothing` argument of Keras' cross-entropy losses, this is a data operation: it works
-    with any loss and metric, composes with Mixup and CutMix (``.map(Mixup(...))
-    .map(LabelSmoothing(0.1))``), and `epsilon` is a variable that schedules can move.
+    with any loss and metric, composes with MixUp and CutMix (``.map(MixUp(...))
+    .map(LabelSmoothing(0.1))``), and `smoothing` is a variable that schedules can move.
 
     Binary labels (each value the probability of the positive class, as for a sigmoid output,
-    also multi-label) are smoothed towards 1/2, `y * (1 - epsilon) + epsilon / 2`, as
+    also multi-label) are smoothed towards 1/2, `y * (1 - smoothing) + smoothing / 2`, as
     `keras.losses.BinaryCrossentropy(label_smoothing=...)` does. Which labels are binary:
 
     * `binary=True`: all of them, any shape (integer 0/1 labels too);
@@ -33,11 +34,11 @@ class LabelSmoothing(BatchNoiseLayer):
       or one example's class probabilities `(classes,)`) and raise an error asking for
       `binary=` or `num_classes`.
 
-    `layer.strength` is `epsilon`. The transform is deterministic: `seed` is accepted for the
+    `layer.strength` is `smoothing`. The transform is deterministic: `seed` is accepted for the
     interface every keras-noise layer shares and draws nothing.
 
     Args:
-        epsilon: the share of the mass spread uniformly, in [0, 1].
+        smoothing: the share of the mass spread uniformly, in [0, 1].
         binary: whether the labels are binary probabilities (see above); None reads it from
             their shape where that is unambiguous.
         num_classes: the number of classes; required when the labels are integer class ids.
@@ -63,11 +64,11 @@ class LabelSmoothing(BatchNoiseLayer):
 
     Example:
     >>> import numpy as np, keras_noise as kn
-    >>> smooth = kn.layers.LabelSmoothing(epsilon=0.2, num_classes=4)
+    >>> smooth = kn.layers.LabelSmoothing(smoothing=0.2, num_classes=4)
     >>> print(smooth(np.array([1, 3])).numpy().round(3))
     [[0.05 0.85 0.05 0.05]
      [0.05 0.05 0.05 0.85]]
-    >>> binary = kn.layers.LabelSmoothing(epsilon=0.1, binary=True)
+    >>> binary = kn.layers.LabelSmoothing(smoothing=0.1, binary=True)
     >>> print(binary(np.array([0.0, 1.0, 1.0], "float32")).numpy().round(3))
     [0.05 0.95 0.95]
 
@@ -78,13 +79,14 @@ class LabelSmoothing(BatchNoiseLayer):
         Computer Vision", CVPR 2016, arXiv:1512.00567.
     """
 
-    strength_name = "epsilon"
+    strength_name = "smoothing"
     strength_bounds = {"low": 0.0, "high": 1.0}
     needs_labels = False
 
+    @renamed_arguments(epsilon="smoothing")
     def __init__(
         self,
-        epsilon: float = 0.1,
+        smoothing: float = 0.1,
         *,
         binary: bool | None = None,
         num_classes: int | None = None,
@@ -92,7 +94,7 @@ class LabelSmoothing(BatchNoiseLayer):
         seed: int | None = None,
         **kwargs,
     ):
-        super().__init__(epsilon, num_classes=num_classes, key_map=key_map, seed=seed, **kwargs)
+        super().__init__(smoothing, num_classes=num_classes, key_map=key_map, seed=seed, **kwargs)
         if binary is not None and not isinstance(binary, bool):
             raise invalid_value("binary", "None, True or False", binary)
         if binary and num_classes is not None:
@@ -102,15 +104,15 @@ class LabelSmoothing(BatchNoiseLayer):
         self.binary = binary
 
     def apply_batch(self, features, labels, sample_weight):
-        epsilon = self.read_strength(self.strength, tf.float32)
+        smoothing = self.read_strength(self.strength, tf.float32)
         if self._is_binary(labels):
             positive = tf.cast(labels, tf.float32)[..., None]  # one column: towards 1/2
-            smoothed = label_ops.smooth_labels(positive, epsilon)[..., 0]
+            smoothed = label_ops.smooth_labels(positive, smoothing)[..., 0]
             if not labels.dtype.is_floating:
                 return features, smoothed, sample_weight
             return features, tf.cast(smoothed, labels.dtype), sample_weight
         probabilities = self.class_probabilities(labels, batched=False)
-        smoothed = label_ops.smooth_labels(probabilities, epsilon)
+        smoothed = label_ops.smooth_labels(probabilities, smoothing)
         return features, self.restore_label_dtype(smoothed, labels), sample_weight
 
     def _is_binary(self, labels) -> bool:

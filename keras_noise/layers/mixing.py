@@ -1,4 +1,4 @@
-"""Batch-mixing preprocessing layers: Mixup and CutMix, mapped over batched `tf.data` elements.
+"""Batch-mixing preprocessing layers: MixUp and CutMix, mapped over batched `tf.data` elements.
 
 Both take `(x, y)`, `(x, y, sample_weight)` or a dict (``{"images": x, "labels": y}``) and return
 the same structure (see `keras_noise.layers._batch`), with labels as float probabilities that sum
@@ -8,7 +8,7 @@ example is paired with itself and every example is used as a partner exactly onc
 
 Sample weights are mixed with the same weights as the inputs, and labels use the weight-adjusted
 share of `keras_noise.ops.labels.mix_labels`: the weighted loss of a mixed example equals the
-weighted losses of the two examples it mixes, in their proportions. Equal weights give plain Mixup.
+weighted losses of the two examples it mixes, in their proportions. Equal weights give plain MixUp.
 
 The mixing weights are drawn in float32 (`keras_noise.ops.beta.symmetric_beta`, which compiles
 under XLA, unlike `keras.random.beta`) and cast once to the images' dtype, so `mixed_float16` and
@@ -23,13 +23,14 @@ from collections.abc import Mapping
 import keras
 import tensorflow as tf
 
+from keras_noise._deprecation import deprecated_alias
 from keras_noise._validation import check_choice, check_float, check_rank
 from keras_noise.layers._batch import BatchNoiseLayer
 from keras_noise.ops import mixing as mixing_ops
 
 
 class _MixingLayer(BatchNoiseLayer):
-    """Mixup and CutMix: `alpha` (the Beta concentration) is the strength, and `mode` is checked."""
+    """MixUp and CutMix: `alpha` (the Beta concentration) is the strength, and `mode` is checked."""
 
     strength_name = "alpha"
     strength_bounds = {"low": 0.0, "low_inclusive": False}
@@ -56,8 +57,8 @@ class _MixingLayer(BatchNoiseLayer):
 
 
 @keras.saving.register_keras_serializable(package="keras_noise")
-class Mixup(_MixingLayer):
-    """Mixup: trains on convex combinations of pairs of examples and of their labels.
+class MixUp(_MixingLayer):
+    """MixUp: trains on convex combinations of pairs of examples and of their labels.
 
     Each example `x_i` becomes `lam * x_i + (1 - lam) * x_j` with its partner `x_j` and its labels
     `lam * y_i + (1 - lam) * y_j`, where `lam ~ Beta(alpha, alpha)` is folded to
@@ -68,7 +69,7 @@ class Mixup(_MixingLayer):
     `layer.strength` is `alpha`; `set_strength` (used by schedules) also accepts 0, no mixing.
     Integer inputs (uint8 images) are mixed in float32, rounded and returned in their dtype.
 
-    Mixup is a data-pipeline layer. Manifold Mixup (Verma et al. 2019), mixing hidden activations
+    MixUp is a data-pipeline layer. Manifold Mixup (Verma et al. 2019), mixing hidden activations
     inside a model, is not offered: the labels must be mixed with the same weights and partners,
     and a Keras layer inside a model never sees the labels; doing it cleanly needs a custom
     `train_step`, not a layer.
@@ -105,11 +106,11 @@ class Mixup(_MixingLayer):
     Example:
     >>> import numpy as np, keras_noise as kn
     >>> x, y = np.random.rand(8, 6, 4, 3).astype("float32"), np.arange(8) % 3
-    >>> images, labels = kn.layers.Mixup(alpha=0.4, num_classes=3, seed=0)(x, y)
+    >>> images, labels = kn.layers.MixUp(alpha=0.4, num_classes=3, seed=0)(x, y)
     >>> labels.shape, bool(np.allclose(labels.numpy().sum(axis=-1), 1.0))
     (TensorShape([8, 3]), True)
 
-    In a pipeline: ``ds.batch(64).map(kn.layers.Mixup(alpha=0.2, num_classes=10))``.
+    In a pipeline: ``ds.batch(64).map(kn.layers.MixUp(alpha=0.2, num_classes=10))``.
 
     References:
         Zhang, Cisse, Dauphin and Lopez-Paz, "mixup: Beyond Empirical Risk Minimization", ICLR
@@ -133,12 +134,12 @@ class Mixup(_MixingLayer):
     def set_strength(self, value: float) -> None:
         """Validates and assigns `alpha`, accepting 0 (no mixing) unlike the constructor.
 
-        Alpha 0 is the limit alpha -> 0, where Mixup returns its inputs: a schedule can warm
-        Mixup up from 0.
+        Alpha 0 is the limit alpha -> 0, where MixUp returns its inputs: a schedule can warm
+        MixUp up from 0.
 
         Example:
         >>> import keras_noise as kn
-        >>> layer = kn.layers.Mixup(alpha=0.2)
+        >>> layer = kn.layers.MixUp(alpha=0.2)
         >>> layer.set_strength(0.0)
         >>> float(layer.strength.numpy())
         0.0
@@ -178,7 +179,7 @@ class CutMix(_MixingLayer):
 
     Call arguments:
         inputs: a batch `(images, y)`, `(images, y, sample_weight)` or a dict; images of rank 4,
-            of any dtype; labels as for `Mixup`.
+            of any dtype; labels as for `MixUp`.
         training: see the training rule in `keras_noise.layers.base`; outside training the
             element is returned unchanged.
 
@@ -187,7 +188,7 @@ class CutMix(_MixingLayer):
         mixed sample weights.
 
     Raises:
-        ValueError: as `Mixup`, and for images that are not of rank 4 (a single image: batch
+        ValueError: as `MixUp`, and for images that are not of rank 4 (a single image: batch
             first).
 
     Example:
@@ -249,3 +250,8 @@ class CutMix(_MixingLayer):
 
     def get_config(self) -> dict:
         return {**super().get_config(), "data_format": self.data_format}
+
+
+Mixup = keras.saving.register_keras_serializable(package="keras_noise")(
+    deprecated_alias(MixUp, "Mixup")
+)

@@ -4,8 +4,8 @@ Layouts: one spectrogram `(time, frequency)` or `(time, frequency, channels)` (t
 TensorFlow's audio tutorial), or a batch of them with a leading batch axis. A rank-3 input is
 either one example with channels or a batch without: say which with ``batched=`` (see
 `keras_noise.layers._layout`). Masks are drawn per example, vectorized over the batch; a band
-masks every channel of its frames or bins. `layer.strength` is `rate`: the probability
-that each of the `num_masks` bands is applied (1.0, the default, is SpecAugment).
+masks every channel of its frames or bins. `layer.strength` is `probability`: the probability
+that each of the `num_bands` bands is applied (1.0, the default, is SpecAugment).
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from __future__ import annotations
 import keras
 import tensorflow as tf
 
+from keras_noise._deprecation import renamed_arguments
 from keras_noise._validation import check_float, check_int
 from keras_noise.layers._dtypes import ChecksScalarFill, KeepsInputDtype
 from keras_noise.layers._layout import ExampleOrBatch, check_batched
@@ -22,29 +23,30 @@ from keras_noise.ops import spectral as spectral_ops
 
 
 class _BandMask(ExampleOrBatch, ChecksScalarFill, KeepsInputDtype, PipelineNoiseLayer):
-    """Masks `num_masks` random bands along one axis of a spectrogram; subclasses pick the axis."""
+    """Masks `num_bands` random bands along one axis of a spectrogram; subclasses pick the axis."""
 
-    strength_name = "rate"
+    strength_name = "probability"
     strength_bounds = {"low": 0.0, "high": 1.0}
     axis_in_example: int = 0  # 0: time, 1: frequency (in the per-example `(time, frequency)`)
     example_layouts = {2: "(time, frequency)", 3: "(time, frequency, channels)"}
 
+    @renamed_arguments(rate="probability", num_masks="num_bands")
     def __init__(
         self,
-        max_width: int,
+        probability: float = 1.0,
         *,
-        num_masks: int = 1,
+        max_width: int,
+        num_bands: int = 1,
         max_fraction: float = 1.0,
         fill_value: float = 0.0,
-        rate: float = 1.0,
         batched: bool | None = None,
         seed: int | None = None,
         **kwargs,
     ):
-        super().__init__(rate, seed=seed, **kwargs)
+        super().__init__(probability, seed=seed, **kwargs)
         self.batched = check_batched(batched)
         self.max_width = check_int("max_width", max_width, low=0)
-        self.num_masks = check_int("num_masks", num_masks, low=1)
+        self.num_bands = check_int("num_bands", num_bands, low=1)
         self.max_fraction = check_float("max_fraction", max_fraction, low=0.0, high=1.0)
         self.fill_value = check_float("fill_value", fill_value)
 
@@ -59,9 +61,9 @@ class _BandMask(ExampleOrBatch, ChecksScalarFill, KeepsInputDtype, PipelineNoise
             shape[axis],
             self.seed_generator.next(),
             max_width=self.max_width,
-            num_bands=self.num_masks,
+            num_bands=self.num_bands,
             max_fraction=self.max_fraction,
-            rate=self.read_strength(self.strength, tf.float32),
+            probability=self.read_strength(self.strength, tf.float32),
         )
         return sequence_ops.mask_along_axis(x, mask, axis, fill_value=self.fill_value)
 
@@ -69,7 +71,7 @@ class _BandMask(ExampleOrBatch, ChecksScalarFill, KeepsInputDtype, PipelineNoise
         return {
             **super().get_config(),
             "max_width": self.max_width,
-            "num_masks": self.num_masks,
+            "num_bands": self.num_bands,
             "max_fraction": self.max_fraction,
             "fill_value": self.fill_value,
         }
@@ -79,20 +81,21 @@ class _BandMask(ExampleOrBatch, ChecksScalarFill, KeepsInputDtype, PipelineNoise
 class TimeMask(_BandMask):
     """Masks random bands of consecutive time frames of spectrograms (SpecAugment time masking).
 
-    Each of `num_masks` bands has a width drawn uniformly from `{0, ..., w}` frames, with
+    Each of `num_bands` bands has a width drawn uniformly from `{0, ..., w}` frames, with
     `w = min(max_width, floor(max_fraction * frames))`, and a start drawn uniformly where it
     fits; bands are drawn independently per example and may overlap.
 
-    `layer.strength` is `rate`: the probability that each band is applied.
+    `layer.strength` is `probability`: the probability that each band is applied.
 
     Args:
-        max_width: the largest band width in frames (SpecAugment's `T`), an int >= 0.
-        num_masks: bands per example (SpecAugment's `m_T`), >= 1.
+        probability: the probability that each band is applied, in [0, 1].
+        max_width: the largest band width in frames (SpecAugment's `T`), an int >= 0
+            (required).
+        num_bands: bands per example (SpecAugment's `m_T`), >= 1.
         max_fraction: the largest band width as a fraction of the number of frames
             (SpecAugment's `p`), in [0, 1].
         fill_value: the value written into the bands (0.0: the mean of a normalized
             spectrogram).
-        rate: the probability that each band is applied, in [0, 1].
         batched: None to read the layout from the rank (rank 2: one spectrogram, rank 4: a
             batch with channels; rank 3 is then an error), True for a batch
             `(batch, time, frequency[, channels])`, False for one example
@@ -111,7 +114,7 @@ class TimeMask(_BandMask):
 
     Example:
     >>> import numpy as np, keras_noise as kn
-    >>> layer = kn.layers.TimeMask(max_width=10, num_masks=2, seed=0)
+    >>> layer = kn.layers.TimeMask(max_width=10, num_bands=2, seed=0)
     >>> y = np.asarray(layer(np.ones((4, 100, 40, 1), "float32")))[..., 0]  # a batch
     >>> masked = (y == 0).all(axis=2)  # whole frames are masked
     >>> bool(np.all((y == 0).any(axis=2) == masked)), int(masked.sum(axis=1).max()) <= 20
@@ -129,17 +132,22 @@ class TimeMask(_BandMask):
 class FrequencyMask(_BandMask):
     """Masks random bands of consecutive frequency bins (SpecAugment frequency masking).
 
-    Each of `num_masks` bands has a width drawn uniformly from `{0, ..., w}` bins, with
+    Each of `num_bands` bands has a width drawn uniformly from `{0, ..., w}` bins, with
     `w = min(max_width, floor(max_fraction * bins))`, and a start drawn uniformly where it fits;
     bands are drawn independently per example and may overlap.
 
-    `layer.strength` is `rate`: the probability that each band is applied.
+    `layer.strength` is `probability`: the probability that each band is applied.
 
     Args:
-        max_width: the largest band width in frequency bins (SpecAugment's `F`), an int >= 0.
-        num_masks: bands per example (SpecAugment's `m_F`), >= 1.
+        probability: the probability that each band is applied, in [0, 1].
+        max_width: the largest band width in frequency bins (SpecAugment's `F`), an int >= 0
+            (required).
+        num_bands: bands per example (SpecAugment's `m_F`), >= 1.
         max_fraction: the largest band width as a fraction of the number of bins, in [0, 1].
-        fill_value, rate, batched, seed, **kwargs: as in `TimeMask`.
+        fill_value: as in `TimeMask`.
+        batched: as in `TimeMask`.
+        seed: as in `TimeMask`.
+        **kwargs: as in `TimeMask`.
 
     Call arguments and return value: as in `TimeMask`.
 

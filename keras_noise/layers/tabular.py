@@ -12,10 +12,16 @@ from collections.abc import Sequence
 import keras
 import tensorflow as tf
 
-from keras_noise._validation import check_choice, invalid_value
-from keras_noise.layers._arguments import check_float_or_vector, check_noise_shape
+from keras_noise._deprecation import renamed_arguments
+from keras_noise._validation import check_axes, check_choice, invalid_value
+from keras_noise.layers._arguments import (
+    check_axes_in_rank,
+    check_float_or_vector,
+    shared_axes_from_noise_shape,
+)
 from keras_noise.layers._dtypes import KeepsInputDtype, check_fill_value, check_numeric_input
 from keras_noise.layers.pipeline import PipelineNoiseLayer
+from keras_noise.ops import random
 from keras_noise.ops import tabular as tabular_ops
 
 
@@ -33,9 +39,9 @@ class FeatureMask(KeepsInputDtype, PipelineNoiseLayer):
       standard normal; with per-feature means and standard deviations, a Gaussian fit of each
       feature's distribution. Float inputs only.
 
-    `noise_shape` shares one mask decision along chosen axes, as in `keras.layers.Dropout`: for
-    sequences `(batch, time, features)`, `noise_shape=(None, 1, None)` masks a feature for all
-    the time steps of an example (the noise values themselves are drawn per entry).
+    `shared_axes` shares one mask decision along chosen axes, as in `MCDropout` and
+    `SaltAndPepper`: for sequences `(batch, time, features)`, `shared_axes=(1,)` masks a feature
+    for all the time steps of an example (the noise values themselves are drawn per entry).
 
     `layer.strength` is `rate`: the probability that an entry is masked (applied at a
     resolution of 1/65536: two 16-bit decisions per 32-bit random draw, for speed).
@@ -48,9 +54,9 @@ class FeatureMask(KeepsInputDtype, PipelineNoiseLayer):
             integer inputs, integers in the dtype's range.
         noise_stddev: a float >= 0 or one per feature, the standard deviation of the noise
             fill (None: 1.0). Only with `fill_mode="noise"`.
-        noise_shape: None (one decision per entry) or a sequence with one entry per input axis:
-            None takes the input's size on that axis, 1 shares the decision along it (another
-            int must equal the input's size).
+        shared_axes: input axes along which one mask decision is shared, an int or a sequence
+            of ints (negative counts from the end), e.g. `(1,)` for the time axis of
+            `(batch, time, features)`. None: one decision per entry.
         seed: an int >= 0 for reproducible noise, or None.
         **kwargs: base layer arguments (`name`, `dtype`, ...) and `key_map` (dict elements: which
             keys hold the features and labels, see `keras_noise.layers.base.NoiseLayer`).
@@ -82,6 +88,7 @@ class FeatureMask(KeepsInputDtype, PipelineNoiseLayer):
     strength_name = "rate"
     strength_bounds = {"low": 0.0, "high": 1.0}
 
+    @renamed_arguments(noise_shape=("shared_axes", shared_axes_from_noise_shape))
     def __init__(
         self,
         rate: float,
@@ -89,7 +96,7 @@ class FeatureMask(KeepsInputDtype, PipelineNoiseLayer):
         fill_mode: str = "constant",
         fill_value: float | Sequence[float] = 0.0,
         noise_stddev: float | Sequence[float] | None = None,
-        noise_shape: Sequence[int | None] | None = None,
+        shared_axes: Sequence[int] | None = None,
         seed: int | None = None,
         **kwargs,
     ):
@@ -103,7 +110,7 @@ class FeatureMask(KeepsInputDtype, PipelineNoiseLayer):
                 )
             noise_stddev = check_float_or_vector("noise_stddev", noise_stddev, low=0.0)
         self.noise_stddev = noise_stddev
-        self.noise_shape = None if noise_shape is None else check_noise_shape(noise_shape)
+        self.shared_axes = check_axes("shared_axes", shared_axes)
 
     def build(self, input_shape):
         self._check_shape(input_shape)
@@ -123,7 +130,7 @@ class FeatureMask(KeepsInputDtype, PipelineNoiseLayer):
         return super().call(inputs, training=training)
 
     def _check_shape(self, shape):
-        """Raises for rank 0, per-feature vectors of the wrong length, or a bad `noise_shape`."""
+        """Raises for rank 0, per-feature vectors of the wrong length, or bad `shared_axes`."""
         shape = tuple(shape)
         if len(shape) < 1:
             raise ValueError(
@@ -138,29 +145,9 @@ class FeatureMask(KeepsInputDtype, PipelineNoiseLayer):
                     f"{shape[-1]} values, one per feature on the last axis of inputs of "
                     f"shape={shape}. Received: {name} of length {len(value)}"
                 )
-        if self.noise_shape is None:
-            return
-        matches = len(self.noise_shape) == len(shape) and all(
-            entry is None or entry == 1 or size is None or entry == size
-            for entry, size in zip(self.noise_shape, shape, strict=True)
-        )
-        if not matches:
-            raise ValueError(
-                f"Invalid value for `noise_shape` of layer '{self.name}': expected one entry "
-                f"per axis of inputs of shape={shape}, each None, 1 or the axis size. "
-                f"Received: noise_shape={self.noise_shape!r}"
-            )
+        check_axes_in_rank("shared_axes", self.shared_axes, len(shape))
 
     def apply_noise(self, inputs):
-        noise_shape = None
-        if self.noise_shape is not None:
-            sizes = tf.shape(inputs)
-            noise_shape = tf.stack(
-                [
-                    sizes[axis] if entry is None else entry
-                    for axis, entry in enumerate(self.noise_shape)
-                ]
-            )
         noise_stddev = None
         if self.fill_mode == "noise":
             noise_stddev = 1.0 if self.noise_stddev is None else self.noise_stddev
@@ -170,7 +157,7 @@ class FeatureMask(KeepsInputDtype, PipelineNoiseLayer):
             self.seed_generator.next(),
             fill_value=self.fill_value,
             noise_stddev=noise_stddev,
-            noise_shape=noise_shape,
+            noise_shape=random.shared_noise_shape(inputs, self.shared_axes),
         )
 
     def get_config(self) -> dict:
@@ -179,7 +166,7 @@ class FeatureMask(KeepsInputDtype, PipelineNoiseLayer):
             "fill_mode": self.fill_mode,
             "fill_value": self.fill_value,
             "noise_stddev": self.noise_stddev,
-            "noise_shape": self.noise_shape,
+            "shared_axes": self.shared_axes,
         }
 
 

@@ -1,4 +1,4 @@
-"""Beta(alpha, alpha) draws that compile under XLA: the mixing weights of Mixup and CutMix.
+"""Beta(alpha, alpha) draws that compile under XLA: the mixing weights of MixUp and CutMix.
 
 `symmetric_beta` draws `X / (X + Y)` with `X, Y ~ Gamma(alpha)`. Outside XLA the Gamma variates
 come from TensorFlow's Gamma kernel; under XLA, which has no Gamma kernel, from a vectorized
@@ -98,7 +98,7 @@ def _log_gamma_kernel(uniforms: tf.Tensor, alpha: tf.Tensor, seed: tf.Tensor) ->
 
     Used outside XLA: the kernel draws Gamma(alpha + 1) exactly without a loop. A `tf.while_loop`
     makes every new `tf.data` iterator instantiate its body and condition functions, which cost
-    about as much as a small-data epoch of Mixup itself.
+    about as much as a small-data epoch of MixUp itself.
 
     Args:
         uniforms: uniforms on [0, 1) of shape `(k, *shape)`; only the first row (the boost's)

@@ -183,7 +183,7 @@ def cutout(
     fill_mode: str = "constant",
     fill_value: float = 0.0,
     value_range: tuple[float, float] | None = None,
-    rate=1.0,
+    probability=1.0,
     data_format: str = "channels_last",
 ) -> tf.Tensor:
     """Fills `num_boxes` random boxes per image (Cutout / random erasing).
@@ -214,7 +214,7 @@ def cutout(
         fill_value: the value of a constant fill, cast to the images' dtype.
         value_range: `(low, high)`, the range of noise values; required for integer images
             with noise fill.
-        rate: the probability that an image gets its boxes (else it is unchanged).
+        probability: the probability that an image gets its boxes (else it is unchanged).
         data_format: "channels_last" or "channels_first".
 
     Returns:
@@ -247,7 +247,7 @@ def cutout(
     draws = stream_uniform(tf.stack([batch, 2 * num_boxes + 1]), seed)
     centers = tf.reshape(draws[:, : 2 * num_boxes], tf.stack([batch, num_boxes, 2]))
     top, bottom, left, right = _boxes_from_draws(centers, height, width, box_height, box_width)
-    applied = draws[:, 2 * num_boxes :] < tf.cast(rate, tf.float32)  # (batch, 1)
+    applied = draws[:, 2 * num_boxes :] < tf.cast(probability, tf.float32)  # (batch, 1)
     bottom = tf.where(applied, bottom, top)  # an image that is not cut gets empty boxes
     if data_format == "channels_first":
         rows = tf.range(channels * height, dtype=tf.int32) % height

@@ -1,6 +1,6 @@
 """The math of label noise: class probabilities from labels, mixed labels, smoothed labels.
 
-`mix_labels` is the label half of Mixup and CutMix (`keras_noise.ops.mixing`); `smooth_labels`
+`mix_labels` is the label half of MixUp and CutMix (`keras_noise.ops.mixing`); `smooth_labels`
 is LabelSmoothing's; `class_probabilities` turns class ids into the float labels both take.
 """
 
@@ -52,7 +52,7 @@ def mix_labels(
     with `lam * w / (lam * w + (1 - lam) * w[partners])` instead of `lam`: then its weighted
     loss is exactly `lam * w * loss(y) + (1 - lam) * w[partners] * loss(y[partners])` for any
     loss linear in the target (cross-entropy), the weighted loss of the two examples it mixes.
-    Equal weights give plain Mixup; where both weights are 0, `lam` is used.
+    Equal weights give plain MixUp; where both weights are 0, `lam` is used.
 
     Args:
         labels: float labels, batch first (e.g. `(batch, classes)` probabilities).
@@ -88,15 +88,15 @@ def mix_labels(
     return tf.cast(mixed_labels, labels.dtype), mixed_weight
 
 
-def smooth_labels(probabilities: tf.Tensor, epsilon) -> tf.Tensor:
-    """Label smoothing (Szegedy et al. 2016): `y * (1 - epsilon) + epsilon / K` over the last axis.
+def smooth_labels(probabilities: tf.Tensor, smoothing) -> tf.Tensor:
+    """Label smoothing (Szegedy et al. 2016): `y * (1 - smoothing) + smoothing / K`, last axis.
 
     A single column (`K = 1`) holds a binary probability and is smoothed towards 1/2, as
     `keras.losses.BinaryCrossentropy(label_smoothing=...)` does.
 
     Args:
         probabilities: float labels with classes on the last axis.
-        epsilon: the smoothing, a float or scalar tensor in [0, 1].
+        smoothing: the smoothing, a float or scalar tensor in [0, 1].
 
     Returns:
         The smoothed labels, same shape and dtype.
@@ -108,5 +108,5 @@ def smooth_labels(probabilities: tf.Tensor, epsilon) -> tf.Tensor:
     values = tf.cast(probabilities, tf.float32)
     classes = probabilities.shape[-1]
     uniform_share = 0.5 if classes == 1 else 1.0 / tf.cast(tf.shape(values)[-1], tf.float32)
-    epsilon = tf.cast(epsilon, tf.float32)
-    return tf.cast(values * (1.0 - epsilon) + epsilon * uniform_share, probabilities.dtype)
+    smoothing = tf.cast(smoothing, tf.float32)
+    return tf.cast(values * (1.0 - smoothing) + smoothing * uniform_share, probabilities.dtype)

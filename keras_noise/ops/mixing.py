@@ -1,4 +1,4 @@
-"""The math of Mixup and CutMix, as pure functions of tensors and seeds.
+"""The math of MixUp and CutMix, as pure functions of tensors and seeds.
 
 * `mixup`, `cutmix`: a whole batch step each: partners, weights or boxes, images, labels and
   sample weights.
@@ -55,7 +55,7 @@ def partner_indices(batch_size, seed: tf.Tensor) -> tf.Tensor:
 
 
 def mix_features(x: tf.Tensor, partners: tf.Tensor, lam: tf.Tensor) -> tf.Tensor:
-    """Mixup of a batch: `lam * x + (1 - lam) * x[partners]`, per example.
+    """MixUp of a batch: `lam * x + (1 - lam) * x[partners]`, per example.
 
     Args:
         x: a float or integer tensor, batch first, of any rank >= 1. Integer inputs are mixed in
@@ -208,7 +208,7 @@ def mixup(
     sample_weight: tf.Tensor | None = None,
     mode: str = "example",
 ) -> tuple[tf.Tensor, tf.Tensor, tf.Tensor | None]:
-    """Mixup of a batch (Zhang et al. 2018).
+    """MixUp of a batch (Zhang et al. 2018).
 
     Each example is mixed with its partner (`partner_indices`) with the weight
     `max(lam, 1 - lam)`, `lam ~ Beta(alpha, alpha)`: an example keeps the larger share of itself,

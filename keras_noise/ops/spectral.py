@@ -18,13 +18,13 @@ def band_mask(
     max_width: int,
     num_bands: int = 1,
     max_fraction: float = 1.0,
-    rate=1.0,
+    probability=1.0,
 ) -> tf.Tensor:
     """Per-example masks of `num_bands` contiguous bands along one axis (SpecAugment masks).
 
     Each band has a width drawn uniformly from `{0, ..., w}` with
     `w = min(max_width, floor(max_fraction * length))` and a start drawn uniformly among the
-    positions where it fits; each band is kept with probability `rate`.
+    positions where it fits; each band is applied with probability `probability`.
 
     Args:
         batch: the number of examples.
@@ -33,7 +33,7 @@ def band_mask(
         max_width: the largest band width, in steps of the axis (frames or bins).
         num_bands: bands per example.
         max_fraction: the largest band width as a fraction of `length`.
-        rate: the probability that each band is applied.
+        probability: the probability that each band is applied.
 
     Returns:
         A boolean tensor of shape `(batch, length)`, True inside a band.
@@ -50,7 +50,7 @@ def band_mask(
     widths = uniform_index(draws[..., 0], widest + 1)
     room = length - widths + 1  # the number of valid starts, >= 1
     starts = uniform_index(draws[..., 1], room)
-    widths = tf.where(draws[..., 2] < tf.cast(rate, tf.float32), widths, 0)
+    widths = tf.where(draws[..., 2] < tf.cast(probability, tf.float32), widths, 0)
     positions = tf.range(length, dtype=tf.int32)
     inside = (positions >= starts[..., None]) & (positions < (starts + widths)[..., None])
     return tf.reduce_any(inside, axis=1)

@@ -29,7 +29,7 @@ class LayerCase:
         kwargs: a small valid configuration (without `seed`).
         example_shape: the shape of one example (no batch axis).
         kind: "preprocessing" (noise in `ds.map` and in models at training), "in_model" (noise
-            only when `training=True`), or "batch" (needs `(x, y)`; Mixup-like). A batch case's
+            only when `training=True`), or "batch" (needs `(x, y)`; MixUp-like). A batch case's
             `inputs()` is the element `{"images": x, "labels": y}` and its `model()` is a
             functional model from that dict to the layer's output dict (the augmentation model
             of Keras' convention).

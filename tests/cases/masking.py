@@ -29,14 +29,14 @@ CASES = [
     LayerCase(
         "cutout",
         kn.layers.Cutout,
-        {"size": 0.3, "num_holes": 2},
+        {"size_fraction": 0.3, "num_boxes": 2},
         (12, 16, 3),
         level=nl.per_example_rate(),
     ),
     LayerCase(
         "cutout_pixels_channels_first",
         kn.layers.Cutout,
-        {"size_pixels": (3, 5), "num_holes": 2, "fill_value": 0.5, "data_format": "channels_first"},
+        {"size_pixels": (3, 5), "num_boxes": 2, "fill_value": 0.5, "data_format": "channels_first"},
         (3, 12, 16),
         level=nl.per_example_rate(),
     ),
@@ -46,7 +46,7 @@ CASES = [
         {
             "area_range": (0.02, 0.4),
             "aspect_ratio_range": (0.3, 3.3),
-            "num_holes": 2,
+            "num_boxes": 2,
             "fill_mode": "noise",
             "value_range": (0.0, 1.0),
         },
@@ -56,7 +56,7 @@ CASES = [
     LayerCase(
         "cutout_mean_fill",
         kn.layers.Cutout,
-        {"size": 0.4, "num_holes": 2, "fill_mode": "mean"},
+        {"size_fraction": 0.4, "num_boxes": 2, "fill_mode": "mean"},
         (12, 16, 3),
         level=nl.per_example_rate(),
     ),
@@ -75,7 +75,7 @@ CASES = [
             "fill_mode": "noise",
             "fill_value": tuple(np.linspace(-1.0, 1.0, 32).tolist()),  # e.g. training means
             "noise_stddev": 0.1,
-            "noise_shape": (None, 1, None),
+            "shared_axes": (1,),
         },
         (16, 32),
         level=nl.per_entry_rate(0.5, decisions=64 * 32),  # one decision per feature
@@ -95,14 +95,14 @@ CASES = [
     LayerCase(
         "time_mask",
         kn.layers.TimeMask,
-        {"max_width": 16, "num_masks": 2, "batched": True},
+        {"max_width": 16, "num_bands": 2, "batched": True},
         (64, 64),
         level=nl.per_example_rate(formula=nl.bands_applied(16, 2)),
     ),
     LayerCase(
         "frequency_mask",
         kn.layers.FrequencyMask,
-        {"max_width": 16, "num_masks": 2, "fill_value": -1.0, "batched": True},
+        {"max_width": 16, "num_bands": 2, "fill_value": -1.0, "batched": True},
         (64, 64),
         level=nl.per_example_rate(formula=nl.bands_applied(16, 2)),
     ),

@@ -1,4 +1,4 @@
-"""Registry cases for the batch-level layers: Mixup, CutMix and LabelSmoothing.
+"""Registry cases for the batch-level layers: MixUp, CutMix and LabelSmoothing.
 
 A batch case's inputs are the element ``{"images": x, "labels": y}`` (see `cases.base`).
 """
@@ -22,7 +22,7 @@ def uint8_images(shape, rng: np.random.Generator) -> np.ndarray:
 CASES = [
     LayerCase(
         "mixup",
-        kn.layers.Mixup,
+        kn.layers.MixUp,
         {"alpha": 0.4},
         (8, 6, 3),
         kind="batch",
@@ -30,7 +30,7 @@ CASES = [
     ),
     LayerCase(
         "mixup_batch_mode_sparse_labels",
-        kn.layers.Mixup,
+        kn.layers.MixUp,
         {"alpha": 1.0, "mode": "batch", "num_classes": 3},
         (5,),
         kind="batch",
@@ -72,7 +72,7 @@ CASES = [
     LayerCase(
         "label_smoothing_sparse_labels",
         kn.layers.LabelSmoothing,
-        {"epsilon": 0.2, "num_classes": 3},
+        {"smoothing": 0.2, "num_classes": 3},
         (6,),
         kind="batch",
         make_labels=sparse_labels,

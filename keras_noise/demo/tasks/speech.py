@@ -50,7 +50,7 @@ _recipe = functools.partial(noise_first_recipe, cnn)
 
 
 def _time_mask(seed):
-    return kn.layers.TimeMask(max_width=TIME_WIDTH, num_masks=TIME_MASKS, batched=True, seed=seed)
+    return kn.layers.TimeMask(max_width=TIME_WIDTH, num_bands=TIME_MASKS, batched=True, seed=seed)
 
 
 def _frequency_mask(seed):
@@ -60,7 +60,7 @@ def _frequency_mask(seed):
 RECIPES = {
     "baseline": _recipe("the 1-D CNN without noise"),
     "time_mask": _recipe(
-        f"`TimeMask(max_width={TIME_WIDTH}, num_masks={TIME_MASKS})`: bands of frames set to 0",
+        f"`TimeMask(max_width={TIME_WIDTH}, num_bands={TIME_MASKS})`: bands of frames set to 0",
         _time_mask,
     ),
     "frequency_mask": _recipe(
@@ -97,7 +97,7 @@ CORRUPTIONS = (
         "max width of 2 bands (frames)",
         (4.0, 8.0, 12.0),
         kn.layers.TimeMask,
-        num_masks=2,
+        num_bands=2,
     ),
     _band_corruption(
         "coefficient_bands",
