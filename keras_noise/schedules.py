@@ -174,9 +174,9 @@ class Cosine(_Ramp):
     fastest in the middle (Loshchilov & Hutter's annealing without restarts).
 
     Args:
-        start: the value at `t = 0`.
-        end: the value at `t >= duration`.
-        duration: the length of the anneal in epochs or steps, > 0.
+        start: the value at `t = 0`, as in `Linear`.
+        end: the value once the anneal is over, as in `Linear`.
+        duration: the number of epochs or steps the anneal takes, > 0.
 
     Example:
     >>> schedule = Cosine(0.2, 0.0, duration=10)
