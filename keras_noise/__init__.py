@@ -5,11 +5,11 @@ smoothing and adversarial examples; strengths are variables that schedules move 
 retracing, and trained models export to SavedModels that contain no randomness.
 
 Example:
->>> import keras, keras_noise as kn
->>> layers = [keras.Input((4,)), kn.layers.Jitter(stddev=0.1), keras.layers.Dense(2)]
->>> model = keras.Sequential(layers)
->>> model.predict(keras.ops.ones((1, 4)), verbose=0).shape
-(1, 2)
+    >>> import keras, keras_noise as kn
+    >>> layers = [keras.Input((4,)), kn.layers.Jitter(stddev=0.1), keras.layers.Dense(2)]
+    >>> model = keras.Sequential(layers)
+    >>> model.predict(keras.ops.ones((1, 4)), verbose=0).shape
+    (1, 2)
 """
 
 from keras_noise._backend import require_tensorflow_backend

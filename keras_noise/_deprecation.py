@@ -39,19 +39,19 @@ def renamed_arguments(**renames: str | tuple[str, Callable[[Any], Any]]) -> Call
         `inspect.signature` and for Keras, which reads it to record constructor arguments).
 
     Example:
-    >>> import warnings
-    >>> class Layer:
-    ...     @renamed_arguments(rate="probability")
-    ...     def __init__(self, probability=1.0):
-    ...         self.probability = probability
-    >>> with warnings.catch_warnings(record=True) as caught:
-    ...     warnings.simplefilter("always")
-    ...     Layer(rate=0.5).probability, caught[0].category.__name__
-    (0.5, 'DeprecationWarning')
-    >>> Layer(0.3, rate=0.5)
-    Traceback (most recent call last):
-    ...
-    ValueError: Invalid arguments for Layer: `rate` is the deprecated name of `probability`; ...
+        >>> import warnings
+        >>> class Layer:
+        ...     @renamed_arguments(rate="probability")
+        ...     def __init__(self, probability=1.0):
+        ...         self.probability = probability
+        >>> with warnings.catch_warnings(record=True) as caught:
+        ...     warnings.simplefilter("always")
+        ...     Layer(rate=0.5).probability, caught[0].category.__name__
+        (0.5, 'DeprecationWarning')
+        >>> Layer(0.3, rate=0.5)
+        Traceback (most recent call last):
+        ...
+        ValueError: Invalid arguments for Layer: `rate` is the deprecated name of `probability`; ...
     """
 
     def decorate(function: Callable) -> Callable:
@@ -92,15 +92,15 @@ def deprecated_alias(cls: type, old_name: str) -> type:
     enumerate public layers list it as deprecated rather than as a layer of its own.
 
     Example:
-    >>> import warnings
-    >>> class New:
-    ...     def __init__(self, value=1):
-    ...         self.value = value
-    >>> Old = deprecated_alias(New, "Old")
-    >>> with warnings.catch_warnings(record=True) as caught:
-    ...     warnings.simplefilter("always")
-    ...     isinstance(Old(value=2), New), str(caught[0].message)[:34]
-    (True, '`Old` is deprecated; use `New` (re')
+        >>> import warnings
+        >>> class New:
+        ...     def __init__(self, value=1):
+        ...         self.value = value
+        >>> Old = deprecated_alias(New, "Old")
+        >>> with warnings.catch_warnings(record=True) as caught:
+        ...     warnings.simplefilter("always")
+        ...     isinstance(Old(value=2), New), str(caught[0].message)[:34]
+        (True, '`Old` is deprecated; use `New` (re')
     """
 
     def __init__(self, *args, **kwargs):  # noqa: N807 (the alias's constructor)

@@ -29,8 +29,8 @@ def invalid_value(name: str, expected: str, received: Any) -> ValueError:
         A `ValueError` with the message template shared by the whole package.
 
     Example:
-    >>> str(invalid_value("rate", "a float in [0, 1)", 1.5))
-    'Invalid value for `rate`: expected a float in [0, 1). Received: rate=1.5'
+        >>> str(invalid_value("rate", "a float in [0, 1)", 1.5))
+        'Invalid value for `rate`: expected a float in [0, 1). Received: rate=1.5'
     """
     return ValueError(
         f"Invalid value for `{name}`: expected {expected}. Received: {name}={received!r}"
@@ -83,12 +83,12 @@ def check_float(
         ValueError: for a bool, a non-number, NaN, infinity or a value out of range.
 
     Example:
-    >>> check_float("rate", 0.25, low=0.0, high=1.0, high_inclusive=False)
-    0.25
-    >>> check_float("stddev", -1, low=0.0)
-    Traceback (most recent call last):
-    ...
-    ValueError: Invalid value for `stddev`: expected a float >= 0. Received: stddev=-1
+        >>> check_float("rate", 0.25, low=0.0, high=1.0, high_inclusive=False)
+        0.25
+        >>> check_float("stddev", -1, low=0.0)
+        Traceback (most recent call last):
+        ...
+        ValueError: Invalid value for `stddev`: expected a float >= 0. Received: stddev=-1
     """
     expected = f"a float {_interval_text(low, high, low_inclusive, high_inclusive)}"
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
@@ -107,12 +107,12 @@ def check_int(name: str, value: Any, *, low: int | None = None, high: int | None
     """Returns `value` as a Python int after checking it is an integer in `[low, high]`.
 
     Example:
-    >>> check_int("num_bands", 2, low=1)
-    2
-    >>> check_int("num_bands", 1.5, low=1)
-    Traceback (most recent call last):
-    ...
-    ValueError: Invalid value for `num_bands`: expected an integer >= 1. Received: num_bands=1.5
+        >>> check_int("num_bands", 2, low=1)
+        2
+        >>> check_int("num_bands", 1.5, low=1)
+        Traceback (most recent call last):
+        ...
+        ValueError: Invalid value for `num_bands`: expected an integer >= 1. Received: num_bands=1.5
     """
     if low is not None and high is not None:
         expected = f"an integer in [{low}, {high}]"
@@ -134,12 +134,12 @@ def check_choice(name: str, value: Any, choices: Iterable[Any]) -> Any:
     """Returns `value` after checking it is one of `choices`.
 
     Example:
-    >>> check_choice("distribution", "normal", ("normal", "uniform"))
-    'normal'
-    >>> check_choice("distribution", "gauss", ("normal", "uniform"))
-    Traceback (most recent call last):
-    ...
-    ValueError: Invalid value for `distribution`: expected one of 'normal', 'uniform'. Received: ...
+        >>> check_choice("distribution", "normal", ("normal", "uniform"))
+        'normal'
+        >>> check_choice("distribution", "gauss", ("normal", "uniform"))
+        Traceback (most recent call last):
+        ...
+        ValueError: Invalid value for `distribution`: expected one of 'normal', 'uniform'. ...
     """
     options = tuple(choices)
     if isinstance(value, bool) or value not in options:
@@ -171,12 +171,12 @@ def check_range(
         ValueError: if the value is not a pair of finite numbers, is out of order or out of bounds.
 
     Example:
-    >>> check_range("value_range", (0, 255))
-    (0.0, 255.0)
-    >>> check_range("snr_db", (20, 10))
-    Traceback (most recent call last):
-    ...
-    ValueError: Invalid value for `snr_db`: expected a pair ... Received: snr_db=(20, 10)
+        >>> check_range("value_range", (0, 255))
+        (0.0, 255.0)
+        >>> check_range("snr_db", (20, 10))
+        Traceback (most recent call last):
+        ...
+        ValueError: Invalid value for `snr_db`: expected a pair ... Received: snr_db=(20, 10)
     """
     order = "low <= high" if allow_equal else "low < high"
     bounds = ""
@@ -204,12 +204,12 @@ def check_axes(name: str, value: Any) -> tuple[int, ...] | None:
     """Returns axes as a tuple of ints (an int counts as one axis); None stays None.
 
     Example:
-    >>> check_axes("shared_axes", -1)
-    (-1,)
-    >>> check_axes("shared_axes", "x")
-    Traceback (most recent call last):
-    ...
-    ValueError: Invalid value for `shared_axes`: expected None, an int ... shared_axes='x'
+        >>> check_axes("shared_axes", -1)
+        (-1,)
+        >>> check_axes("shared_axes", "x")
+        Traceback (most recent call last):
+        ...
+        ValueError: Invalid value for `shared_axes`: expected None, an int ... shared_axes='x'
     """
     if value is None:
         return None
@@ -224,10 +224,10 @@ def check_known_names(name: str, value: Any, known: Iterable[str], what: str) ->
     """Raises the shared error unless every name in `value` is one of `known` (all listed).
 
     Example:
-    >>> check_known_names("attacks", ["fgsm", "cw"], ("fgsm", "pgd"), "attacks")
-    Traceback (most recent call last):
-    ...
-    ValueError: Invalid value for `attacks`: expected names of known attacks: ...(unknown: 'cw')...
+        >>> check_known_names("attacks", ["fgsm", "cw"], ("fgsm", "pgd"), "attacks")
+        Traceback (most recent call last):
+        ...
+        ValueError: Invalid value for `attacks`: ...(unknown: 'cw')...
     """
     options = tuple(known)
     unknown = [item for item in value if item not in options]
@@ -245,12 +245,12 @@ def check_seed(value: Any) -> int | None:
     """Returns the seed after checking it is None or a non-negative integer.
 
     Example:
-    >>> check_seed(None) is None
-    True
-    >>> check_seed(-3)
-    Traceback (most recent call last):
-    ...
-    ValueError: Invalid value for `seed`: expected None or an integer >= 0. Received: seed=-3
+        >>> check_seed(None) is None
+        True
+        >>> check_seed(-3)
+        Traceback (most recent call last):
+        ...
+        ValueError: Invalid value for `seed`: expected None or an integer >= 0. Received: seed=-3
     """
     if value is None:
         return None
@@ -271,10 +271,10 @@ def check_rank(
         what: what the ranks mean, e.g. "(batch, height, width, channels)".
 
     Example:
-    >>> check_rank("cutout", (32, 32), (3, 4), "images (height, width, channels)")
-    Traceback (most recent call last):
-    ...
-    ValueError: Invalid input shape for layer 'cutout': expected rank 3 or 4, ... shape=(32, 32)
+        >>> check_rank("cutout", (32, 32), (3, 4), "images (height, width, channels)")
+        Traceback (most recent call last):
+        ...
+        ValueError: Invalid input shape for layer 'cutout': expected rank 3 or 4, ... shape=(32, 32)
     """
     allowed = tuple(ranks)
     if len(shape) not in allowed:

@@ -108,12 +108,12 @@ class GradientNoise(keras.optimizers.Optimizer):
         name: the optimizer's name.
 
     Example:
-    >>> import keras, keras_noise as kn
-    >>> optimizer = kn.optimizers.GradientNoise(keras.optimizers.SGD(0.1), eta=0.01, seed=0)
-    >>> w = keras.Variable([0.0, 0.0])
-    >>> optimizer.apply([keras.ops.zeros((2,))], [w])  # zero gradient: only the noise moves w
-    >>> bool(keras.ops.all(w != 0.0)), int(optimizer.iterations)
-    (True, 1)
+        >>> import keras, keras_noise as kn
+        >>> optimizer = kn.optimizers.GradientNoise(keras.optimizers.SGD(0.1), eta=0.01, seed=0)
+        >>> w = keras.Variable([0.0, 0.0])
+        >>> optimizer.apply([keras.ops.zeros((2,))], [w])  # zero gradient: only the noise moves w
+        >>> bool(keras.ops.all(w != 0.0)), int(optimizer.iterations)
+        (True, 1)
 
     References:
         Neelakantan et al., "Adding gradient noise improves learning for very deep networks",
@@ -176,12 +176,12 @@ class GradientNoise(keras.optimizers.Optimizer):
         """Validates and assigns `eta`; errors name the optimizer and the value.
 
         Example:
-        >>> import keras, keras_noise as kn
-        >>> optimizer = kn.optimizers.GradientNoise(keras.optimizers.SGD(), name="gn")
-        >>> optimizer.set_strength(-0.1)
-        Traceback (most recent call last):
-        ...
-        ValueError: Invalid value for `gn.eta`: expected a float >= 0. Received: gn.eta=-0.1
+            >>> import keras, keras_noise as kn
+            >>> optimizer = kn.optimizers.GradientNoise(keras.optimizers.SGD(), name="gn")
+            >>> optimizer.set_strength(-0.1)
+            Traceback (most recent call last):
+            ...
+            ValueError: Invalid value for `gn.eta`: expected a float >= 0. Received: gn.eta=-0.1
         """
         self.strength.assign(check_float(f"{self.name}.eta", value, low=0.0))
 
@@ -189,10 +189,10 @@ class GradientNoise(keras.optimizers.Optimizer):
         """The noise standard deviation ``sqrt(eta / (1 + t) ** gamma)`` at `step` (default: now).
 
         Example:
-        >>> import keras, keras_noise as kn
-        >>> optimizer = kn.optimizers.GradientNoise(keras.optimizers.SGD(), eta=0.25, gamma=1.0)
-        >>> round(float(optimizer.stddev(3)), 4)
-        0.25
+            >>> import keras, keras_noise as kn
+            >>> optimizer = kn.optimizers.GradientNoise(keras.optimizers.SGD(), eta=0.25, gamma=1.0)
+            >>> round(float(optimizer.stddev(3)), 4)
+            0.25
         """
         t = tf.cast(self.iterations if step is None else step, tf.float32)
         eta = tf.convert_to_tensor(self.strength, tf.float32)

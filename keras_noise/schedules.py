@@ -15,13 +15,13 @@ accept (a negative standard deviation, NaN) fails at the first assignment, with 
 the component and the value.
 
 Example:
->>> from keras_noise import schedules
->>> warm_then_anneal = schedules.Chain(
-...     [schedules.Warmup(0.2, hold=2, ramp=2), schedules.Cosine(0.2, 0.0, duration=4)],
-...     boundaries=[4],
-... )
->>> [round(warm_then_anneal(t), 3) for t in range(9)]
-[0.0, 0.0, 0.0, 0.1, 0.2, 0.171, 0.1, 0.029, 0.0]
+    >>> from keras_noise import schedules
+    >>> warm_then_anneal = schedules.Chain(
+    ...     [schedules.Warmup(0.2, hold=2, ramp=2), schedules.Cosine(0.2, 0.0, duration=4)],
+    ...     boundaries=[4],
+    ... )
+    >>> [round(warm_then_anneal(t), 3) for t in range(9)]
+    [0.0, 0.0, 0.0, 0.1, 0.2, 0.171, 0.1, 0.029, 0.0]
 """
 
 from __future__ import annotations
@@ -133,8 +133,8 @@ class Constant(Schedule):
         value: the strength.
 
     Example:
-    >>> Constant(0.1)(7)
-    0.1
+        >>> Constant(0.1)(7)
+        0.1
     """
 
     def __init__(self, value: float):
@@ -157,9 +157,9 @@ class Linear(_Ramp):
         duration: the length of the ramp in epochs or steps, > 0.
 
     Example:
-    >>> schedule = Linear(0.0, 0.2, duration=4)
-    >>> [schedule(t) for t in (0, 2, 4, 9)]
-    [0.0, 0.1, 0.2, 0.2]
+        >>> schedule = Linear(0.0, 0.2, duration=4)
+        >>> [schedule(t) for t in (0, 2, 4, 9)]
+        [0.0, 0.1, 0.2, 0.2]
     """
 
     def value(self, t: float) -> float:
@@ -179,9 +179,9 @@ class Cosine(_Ramp):
         duration: the number of epochs or steps the anneal takes, > 0.
 
     Example:
-    >>> schedule = Cosine(0.2, 0.0, duration=10)
-    >>> [round(schedule(t), 3) for t in (0, 5, 10, 20)]
-    [0.2, 0.1, 0.0, 0.0]
+        >>> schedule = Cosine(0.2, 0.0, duration=10)
+        >>> [round(schedule(t), 3) for t in (0, 5, 10, 20)]
+        [0.2, 0.1, 0.0, 0.0]
 
     References:
         Loshchilov & Hutter, "SGDR: Stochastic gradient descent with warm restarts", ICLR 2017.
@@ -202,9 +202,9 @@ class Exponential(_Decay):
         every: the period of one full `factor`, > 0.
 
     Example:
-    >>> schedule = Exponential(0.4, 0.5, every=2)
-    >>> [round(schedule(t), 3) for t in (0, 1, 2, 4)]
-    [0.4, 0.283, 0.2, 0.1]
+        >>> schedule = Exponential(0.4, 0.5, every=2)
+        >>> [round(schedule(t), 3) for t in (0, 1, 2, 4)]
+        [0.4, 0.283, 0.2, 0.1]
     """
 
     def __init__(self, start: float, factor: float, *, every: float = 1.0):
@@ -226,9 +226,9 @@ class Step(_Decay):
         every: the width of one stair, > 0.
 
     Example:
-    >>> schedule = Step(0.2, 0.5, every=3)
-    >>> [schedule(t) for t in (0, 2, 3, 6)]
-    [0.2, 0.2, 0.1, 0.05]
+        >>> schedule = Step(0.2, 0.5, every=3)
+        >>> [schedule(t) for t in (0, 2, 3, 6)]
+        [0.2, 0.2, 0.1, 0.05]
     """
 
     def value(self, t: float) -> float:
@@ -257,9 +257,9 @@ class Piecewise(Schedule):
         values: the values, one more than there are boundaries.
 
     Example:
-    >>> schedule = Piecewise(boundaries=[2, 5], values=[0.0, 0.1, 0.05])
-    >>> [schedule(t) for t in (0, 1, 2, 4, 5, 9)]
-    [0.0, 0.0, 0.1, 0.1, 0.05, 0.05]
+        >>> schedule = Piecewise(boundaries=[2, 5], values=[0.0, 0.1, 0.05])
+        >>> [schedule(t) for t in (0, 1, 2, 4, 5, 9)]
+        [0.0, 0.0, 0.1, 0.1, 0.05, 0.05]
     """
 
     def __init__(self, boundaries: Sequence[float], values: Sequence[float]):
@@ -295,9 +295,9 @@ class Warmup(Schedule):
         ramp: the length of the linear ramp from 0 to `value`, > 0.
 
     Example:
-    >>> schedule = Warmup(0.3, hold=2, ramp=3)
-    >>> [round(schedule(t), 3) for t in (0, 2, 3, 5, 8)]
-    [0.0, 0.0, 0.1, 0.3, 0.3]
+        >>> schedule = Warmup(0.3, hold=2, ramp=3)
+        >>> [round(schedule(t), 3) for t in (0, 2, 3, 5, 8)]
+        [0.0, 0.0, 0.1, 0.3, 0.3]
     """
 
     def __init__(self, value: float, *, hold: float = 0.0, ramp: float):
@@ -326,10 +326,10 @@ class Chain(Schedule):
         boundaries: strictly increasing epochs or steps, > 0, where the next schedule takes over.
 
     Example:
-    >>> schedule = Chain([Linear(0.0, 0.2, duration=2), Linear(0.2, 0.0, duration=4)],
-    ...                  boundaries=[2])
-    >>> [round(schedule(t), 3) for t in (0, 1, 2, 4, 6, 9)]
-    [0.0, 0.1, 0.2, 0.1, 0.0, 0.0]
+        >>> schedule = Chain([Linear(0.0, 0.2, duration=2), Linear(0.2, 0.0, duration=4)],
+        ...                  boundaries=[2])
+        >>> [round(schedule(t), 3) for t in (0, 1, 2, 4, 6, 9)]
+        [0.0, 0.1, 0.2, 0.1, 0.0, 0.0]
     """
 
     def __init__(self, schedules: Sequence[Schedule | dict], boundaries: Sequence[float]):

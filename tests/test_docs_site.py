@@ -103,18 +103,24 @@ def test_page_python_blocks_run_in_order(page):
         exec(compile(block, f"docs/{page} block {index}", "exec"), namespace)
 
 
-def test_griffe_extension_indents_example_sections_up_to_the_next_section():
-    import importlib.util
+def _docstrings():
+    import ast
 
-    spec = importlib.util.spec_from_file_location(
-        "doctest_examples", DOCS / "_griffe" / "doctest_examples.py"
-    )
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    text = "Summary.\n\nExample:\n>>> [[1], [2]]\n[[1],\n [2]]\n\nReferences:\n    A paper."
-    assert module.indent_examples(text) == (
-        "Summary.\n\nExamples:\n    >>> [[1], [2]]\n    [[1],\n     [2]]\n\nReferences:\n"
-        "    A paper."
-    )
-    indented = "Examples:\n    >>> 1\n    1"
-    assert module.indent_examples(indented) == indented
+    for path in sorted((ROOT / "keras_noise").rglob("*.py")):
+        tree = ast.parse(path.read_text())
+        for node in ast.walk(tree):
+            if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)):
+                docstring = ast.get_docstring(node, clean=True)
+                if docstring:
+                    yield f"{path.relative_to(ROOT)}:{getattr(node, 'name', '<module>')}", docstring
+
+
+def test_example_sections_are_indented_under_their_title():
+    """Google style, as the site's parser reads it: flush doctests would render as quotes."""
+    flush = [
+        where
+        for where, docstring in _docstrings()
+        for match in re.finditer(r"^Examples?:\n(?=\S)", docstring, flags=re.MULTILINE)
+    ]
+    assert len(list(_docstrings())) > 200
+    assert not flush, f"Example sections whose body is not indented under the title: {flush}"

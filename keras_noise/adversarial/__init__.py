@@ -1,9 +1,9 @@
 """Adversarial examples and adversarial training: FGSM, PGD and `AdversarialModel`.
 
 Example:
->>> import keras_noise as kn
->>> sorted(name for name in kn.adversarial.__all__)
-['AdversarialModel', 'fgsm', 'pgd']
+    >>> import keras_noise as kn
+    >>> sorted(name for name in kn.adversarial.__all__)
+    ['AdversarialModel', 'fgsm', 'pgd']
 """
 
 from keras_noise.adversarial.attacks import fgsm, pgd

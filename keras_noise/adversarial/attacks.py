@@ -95,13 +95,13 @@ def fgsm(
         TypeError: for integer or nested inputs.
 
     Example:
-    >>> import keras, numpy as np, keras_noise as kn
-    >>> model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(3)])
-    >>> x, y = np.full((2, 4), 0.5, "float32"), np.array([0, 2])
-    >>> loss = keras.losses.SparseCategoricalCrossentropy(from_logits=True)
-    >>> x_adv = kn.adversarial.fgsm(model, x, y, 0.1, loss=loss)
-    >>> round(float(np.abs(np.asarray(x_adv) - x).max()), 4)
-    0.1
+        >>> import keras, numpy as np, keras_noise as kn
+        >>> model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(3)])
+        >>> x, y = np.full((2, 4), 0.5, "float32"), np.array([0, 2])
+        >>> loss = keras.losses.SparseCategoricalCrossentropy(from_logits=True)
+        >>> x_adv = kn.adversarial.fgsm(model, x, y, 0.1, loss=loss)
+        >>> round(float(np.abs(np.asarray(x_adv) - x).max()), 4)
+        0.1
 
     References:
         Goodfellow, Shlens and Szegedy, "Explaining and Harnessing Adversarial Examples",
@@ -164,15 +164,15 @@ def pgd(
         TypeError: for integer or nested inputs.
 
     Example:
-    An L2 attack on a compiled model (its loss is used):
+        An L2 attack on a compiled model (its loss is used):
 
-    >>> import keras, numpy as np, keras_noise as kn
-    >>> classifier = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2, "softmax")])
-    >>> classifier.compile(loss="sparse_categorical_crossentropy")
-    >>> images = np.zeros((4, 3), "float32")
-    >>> perturbed = kn.adversarial.pgd(classifier, images, np.ones(4), 0.5, norm="l2", seed=0)
-    >>> bool(np.linalg.norm(np.asarray(perturbed) - images, axis=1).max() <= 0.5 + 1e-5)
-    True
+        >>> import keras, numpy as np, keras_noise as kn
+        >>> classifier = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2, "softmax")])
+        >>> classifier.compile(loss="sparse_categorical_crossentropy")
+        >>> images = np.zeros((4, 3), "float32")
+        >>> perturbed = kn.adversarial.pgd(classifier, images, np.ones(4), 0.5, norm="l2", seed=0)
+        >>> bool(np.linalg.norm(np.asarray(perturbed) - images, axis=1).max() <= 0.5 + 1e-5)
+        True
 
     References:
         Madry, Makelov, Schmidt, Tsipras and Vladu, "Towards Deep Learning Models Resistant to

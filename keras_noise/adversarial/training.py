@@ -95,15 +95,15 @@ class AdversarialModel(StrengthState, keras.Model):
         The inner model's outputs.
 
     Example:
-    >>> import keras, numpy as np, keras_noise as kn
-    >>> inner = keras.Sequential([keras.Input((4,)), keras.layers.Dense(3)])
-    >>> model = kn.adversarial.AdversarialModel(inner, method="fgsm", epsilon=0.1, seed=0)
-    >>> model.compile("sgd", keras.losses.SparseCategoricalCrossentropy(from_logits=True))
-    >>> x, y = np.random.default_rng(0).uniform(size=(8, 4)), np.arange(8) % 3
-    >>> history = model.fit(x, y, epochs=1, verbose=0)
-    >>> model.set_strength(0.2)
-    >>> round(float(model.strength.numpy()), 4)
-    0.2
+        >>> import keras, numpy as np, keras_noise as kn
+        >>> inner = keras.Sequential([keras.Input((4,)), keras.layers.Dense(3)])
+        >>> model = kn.adversarial.AdversarialModel(inner, method="fgsm", epsilon=0.1, seed=0)
+        >>> model.compile("sgd", keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+        >>> x, y = np.random.default_rng(0).uniform(size=(8, 4)), np.arange(8) % 3
+        >>> history = model.fit(x, y, epochs=1, verbose=0)
+        >>> model.set_strength(0.2)
+        >>> round(float(model.strength.numpy()), 4)
+        0.2
 
     References:
         Goodfellow, Shlens and Szegedy, "Explaining and Harnessing Adversarial Examples",

@@ -6,9 +6,9 @@
 * `scheduler`: the `NoiseScheduler` callback.
 
 Example:
->>> import keras_noise as kn
->>> sorted(kn.callbacks.__all__)
-['NoiseScheduler', 'find_noise_components', 'is_noise_component']
+    >>> import keras_noise as kn
+    >>> sorted(kn.callbacks.__all__)
+    ['NoiseScheduler', 'find_noise_components', 'is_noise_component']
 """
 
 from keras_noise.callbacks.components import find_noise_components, is_noise_component

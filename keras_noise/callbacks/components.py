@@ -26,11 +26,11 @@ def is_noise_component(obj: Any) -> bool:
     from the optional `strength_name` attribute (default "strength").
 
     Example:
-    >>> import keras, keras_noise as kn
-    >>> is_noise_component(kn.layers.Jitter(stddev=0.1))
-    True
-    >>> is_noise_component(keras.layers.Dense(2))
-    False
+        >>> import keras, keras_noise as kn
+        >>> is_noise_component(kn.layers.Jitter(stddev=0.1))
+        True
+        >>> is_noise_component(keras.layers.Dense(2))
+        False
     """
     return isinstance(getattr(obj, "strength", None), keras.Variable) and callable(
         getattr(obj, "set_strength", None)
@@ -59,11 +59,11 @@ def find_noise_components(model: keras.layers.Layer) -> list[Any]:
         The components, each once, in depth-first order.
 
     Example:
-    >>> import keras, keras_noise as kn
-    >>> inner = keras.Sequential([kn.layers.Jitter(0.1, name="j2")], name="inner")
-    >>> model = keras.Sequential([keras.Input((3,)), kn.layers.Jitter(0.1, name="j1"), inner])
-    >>> [c.name for c in find_noise_components(model)]
-    ['j1', 'j2']
+        >>> import keras, keras_noise as kn
+        >>> inner = keras.Sequential([kn.layers.Jitter(0.1, name="j2")], name="inner")
+        >>> model = keras.Sequential([keras.Input((3,)), kn.layers.Jitter(0.1, name="j1"), inner])
+        >>> [c.name for c in find_noise_components(model)]
+        ['j1', 'j2']
     """
     return [layer for layer in layer_tree(model) if is_noise_component(layer)]
 

@@ -117,15 +117,15 @@ class NoiseScheduler(keras.callbacks.Callback):
         verbose: 0 (silent) or 1 (print the strengths when they change at an epoch start).
 
     Example:
-    >>> import keras, numpy as np, keras_noise as kn
-    >>> model = keras.Sequential([keras.Input((4,)), kn.layers.Jitter(0.0, name="jitter"),
-    ...                           keras.layers.Dense(1)])
-    >>> model.compile("sgd", "mse")
-    >>> scheduler = kn.callbacks.NoiseScheduler(kn.schedules.Linear(0.0, 0.2, duration=2))
-    >>> history = model.fit(np.zeros((8, 4)), np.zeros((8, 1)), epochs=3, verbose=0,
-    ...                     callbacks=[scheduler])
-    >>> [round(v, 2) for v in history.history["jitter/stddev"]]
-    [0.0, 0.1, 0.2]
+        >>> import keras, numpy as np, keras_noise as kn
+        >>> model = keras.Sequential([keras.Input((4,)), kn.layers.Jitter(0.0, name="jitter"),
+        ...                           keras.layers.Dense(1)])
+        >>> model.compile("sgd", "mse")
+        >>> scheduler = kn.callbacks.NoiseScheduler(kn.schedules.Linear(0.0, 0.2, duration=2))
+        >>> history = model.fit(np.zeros((8, 4)), np.zeros((8, 1)), epochs=3, verbose=0,
+        ...                     callbacks=[scheduler])
+        >>> [round(v, 2) for v in history.history["jitter/stddev"]]
+        [0.0, 0.1, 0.2]
     """
 
     def __init__(

@@ -52,10 +52,10 @@ def element_key(seed: int, epoch: tf.Tensor, index: tf.Tensor) -> tf.Tensor:
         be folded in with `keras_noise.ops.random.fold_in`.
 
     Example:
-    >>> a = element_key(3, tf.constant(0, tf.int64), tf.constant(7, tf.int64))
-    >>> b = element_key(3, tf.constant(1, tf.int64), tf.constant(7, tf.int64))
-    >>> bool(tf.reduce_all(a == b))
-    False
+        >>> a = element_key(3, tf.constant(0, tf.int64), tf.constant(7, tf.int64))
+        >>> b = element_key(3, tf.constant(1, tf.int64), tf.constant(7, tf.int64))
+        >>> bool(tf.reduce_all(a == b))
+        False
     """
     pipeline = tf.stack(
         [tf.constant(derive_key(seed, _KEY_LABEL), tf.int64), tf.cast(epoch, tf.int64)]
@@ -112,14 +112,14 @@ def map(  # noqa: A001 - mirrors `tf.data.Dataset.map`, as `kn.data.map`.
         The mapped dataset.
 
     Example:
-    >>> import numpy as np, tensorflow as tf, keras_noise as kn
-    >>> ds = tf.data.Dataset.from_tensor_slices(np.zeros((6, 3), "float32")).batch(2)
-    >>> def run():
-    ...     jitter = kn.layers.Jitter(stddev=1.0, seed=1, name="jitter")
-    ...     mapped = kn.data.map(ds, jitter, seed=5, num_parallel_calls=tf.data.AUTOTUNE)
-    ...     return np.concatenate(list(mapped.as_numpy_iterator()))
-    >>> bool(np.array_equal(run(), run()))
-    True
+        >>> import numpy as np, tensorflow as tf, keras_noise as kn
+        >>> ds = tf.data.Dataset.from_tensor_slices(np.zeros((6, 3), "float32")).batch(2)
+        >>> def run():
+        ...     jitter = kn.layers.Jitter(stddev=1.0, seed=1, name="jitter")
+        ...     mapped = kn.data.map(ds, jitter, seed=5, num_parallel_calls=tf.data.AUTOTUNE)
+        ...     return np.concatenate(list(mapped.as_numpy_iterator()))
+        >>> bool(np.array_equal(run(), run()))
+        True
     """
     seed = check_seed(seed)
     if seed is None:

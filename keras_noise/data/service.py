@@ -154,16 +154,16 @@ def distribute(
             `dataset` already draws counter-based noise, which would repeat on every worker.
 
     Example:
-    >>> import numpy as np, tensorflow as tf, keras_noise as kn
-    >>> svc = tf.data.experimental.service
-    >>> dispatcher = svc.DispatchServer()
-    >>> address = dispatcher.target.split("://")[1]
-    >>> workers = [svc.WorkerServer(svc.WorkerConfig(address)) for _ in range(2)]
-    >>> ds = tf.data.Dataset.from_tensor_slices(np.zeros((4, 3), "float32"))
-    >>> served = kn.data.distribute(ds, kn.layers.Jitter(1.0), service=dispatcher.target)
-    >>> rows = [row.tobytes() for row in served.as_numpy_iterator()]
-    >>> len(rows), len(set(rows))  # 2 workers x 4 elements, no noise repeated
-    (8, 8)
+        >>> import numpy as np, tensorflow as tf, keras_noise as kn
+        >>> svc = tf.data.experimental.service
+        >>> dispatcher = svc.DispatchServer()
+        >>> address = dispatcher.target.split("://")[1]
+        >>> workers = [svc.WorkerServer(svc.WorkerConfig(address)) for _ in range(2)]
+        >>> ds = tf.data.Dataset.from_tensor_slices(np.zeros((4, 3), "float32"))
+        >>> served = kn.data.distribute(ds, kn.layers.Jitter(1.0), service=dispatcher.target)
+        >>> rows = [row.tobytes() for row in served.as_numpy_iterator()]
+        >>> len(rows), len(set(rows))  # 2 workers x 4 elements, no noise repeated
+        (8, 8)
     """
     if not isinstance(dataset, tf.data.Dataset):
         raise invalid_type("dataset", "a tf.data.Dataset", dataset)

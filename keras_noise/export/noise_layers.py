@@ -108,10 +108,10 @@ class NothingSelected(keras.layers.Layer):
     returns ``(inputs, all-False mask)``, keeping the model's two outputs wired.
 
     Example:
-    >>> import numpy as np
-    >>> ids, selected = NothingSelected()(np.array([[3, 4]]))
-    >>> ids.numpy().tolist(), selected.numpy().tolist()
-    ([[3, 4]], [[False, False]])
+        >>> import numpy as np
+        >>> ids, selected = NothingSelected()(np.array([[3, 4]]))
+        >>> ids.numpy().tolist(), selected.numpy().tolist()
+        ([[3, 4]], [[False, False]])
     """
 
     def __init__(self, **kwargs):
@@ -142,11 +142,11 @@ def is_noise_layer(layer: keras.layers.Layer) -> bool:
     """Whether `strip_noise` removes or replaces `layer` (see the module docstring).
 
     Example:
-    >>> import keras, keras_noise as kn
-    >>> is_noise_layer(kn.layers.Jitter(stddev=0.1)), is_noise_layer(keras.layers.RandomFlip())
-    (True, True)
-    >>> is_noise_layer(keras.layers.Dense(2))
-    False
+        >>> import keras, keras_noise as kn
+        >>> is_noise_layer(kn.layers.Jitter(stddev=0.1)), is_noise_layer(keras.layers.RandomFlip())
+        (True, True)
+        >>> is_noise_layer(keras.layers.Dense(2))
+        False
     """
     return inference_form(layer) is not layer
 

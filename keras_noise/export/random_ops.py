@@ -133,12 +133,12 @@ def find_random_ops(
         ValueError: if `path` is not a SavedModel folder.
 
     Example:
-    >>> import keras, tempfile
-    >>> model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2)])
-    >>> folder = tempfile.mkdtemp()
-    >>> model.export(folder, verbose=False)
-    >>> find_random_ops(folder)
-    {}
+        >>> import keras, tempfile
+        >>> model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2)])
+        >>> folder = tempfile.mkdtemp()
+        >>> model.export(folder, verbose=False)
+        >>> find_random_ops(folder)
+        {}
     """
     proto = read_saved_model_proto(path)
     found: dict[str, set[str]] = defaultdict(set)

@@ -272,15 +272,15 @@ def export_noise_free(
             left at `path`.
 
     Example:
-    >>> import keras, tempfile, keras_noise as kn
-    >>> model = keras.Sequential([
-    ...     keras.Input((8,), name="features"),
-    ...     kn.layers.Jitter(stddev=0.1, name="jitter"),
-    ...     keras.layers.Dense(2),
-    ... ])
-    >>> report = kn.export.export_noise_free(model, tempfile.mkdtemp() + "/classifier")
-    >>> report.ok, report.removed
-    (True, ('jitter (Jitter)',))
+        >>> import keras, tempfile, keras_noise as kn
+        >>> model = keras.Sequential([
+        ...     keras.Input((8,), name="features"),
+        ...     kn.layers.Jitter(stddev=0.1, name="jitter"),
+        ...     keras.layers.Dense(2),
+        ... ])
+        >>> report = kn.export.export_noise_free(model, tempfile.mkdtemp() + "/classifier")
+        >>> report.ok, report.removed
+        (True, ('jitter (Jitter)',))
     """
     if not isinstance(model, keras.Model):
         raise invalid_type("model", "a keras.Model", model)

@@ -235,18 +235,18 @@ def strip_noise(model: keras.Model) -> keras.Model:
         ValueError: for a model that is not built.
 
     Example:
-    >>> import keras, numpy as np, keras_noise as kn
-    >>> model = keras.Sequential([
-    ...     keras.Input((4,)),
-    ...     kn.layers.Jitter(stddev=0.1),
-    ...     keras.layers.Dense(3),
-    ...     keras.layers.Dropout(0.5),
-    ... ])
-    >>> clean = kn.export.strip_noise(model)
-    >>> [type(layer).__name__ for layer in clean.layers]
-    ['Dense']
-    >>> x = np.ones((2, 4), "float32")
-    >>> bool(np.allclose(clean(x), model(x, training=False)))
-    True
+        >>> import keras, numpy as np, keras_noise as kn
+        >>> model = keras.Sequential([
+        ...     keras.Input((4,)),
+        ...     kn.layers.Jitter(stddev=0.1),
+        ...     keras.layers.Dense(3),
+        ...     keras.layers.Dropout(0.5),
+        ... ])
+        >>> clean = kn.export.strip_noise(model)
+        >>> [type(layer).__name__ for layer in clean.layers]
+        ['Dense']
+        >>> x = np.ones((2, 4), "float32")
+        >>> bool(np.allclose(clean(x), model(x, training=False)))
+        True
     """
     return strip_with_log(model)[0]

@@ -19,13 +19,13 @@ def check_tflite_options(options: Mapping[str, Any] | None) -> dict[str, Any]:
     """Checks `tflite_options`: converter attribute paths (e.g. ``"target_spec.supported_ops"``).
 
     Example:
-    >>> import tensorflow as tf
-    >>> check_tflite_options({"optimizations": [tf.lite.Optimize.DEFAULT]})
-    {'optimizations': [<Optimize.DEFAULT: 'DEFAULT'>]}
-    >>> check_tflite_options({"target_spec.ops": []})
-    Traceback (most recent call last):
-    ...
-    ValueError: Invalid value for `tflite_options`: expected a dict ... tflite_options={...}
+        >>> import tensorflow as tf
+        >>> check_tflite_options({"optimizations": [tf.lite.Optimize.DEFAULT]})
+        {'optimizations': [<Optimize.DEFAULT: 'DEFAULT'>]}
+        >>> check_tflite_options({"target_spec.ops": []})
+        Traceback (most recent call last):
+        ...
+        ValueError: Invalid value for `tflite_options`: expected a dict ... tflite_options={...}
     """
     if options is None:
         return {}

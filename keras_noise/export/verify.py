@@ -209,13 +209,13 @@ def verify_noise_free(
         ValueError: if `path` is not a SavedModel folder, or for an unknown `signature`.
 
     Example:
-    >>> import keras, tempfile, keras_noise as kn
-    >>> model = keras.Sequential([keras.Input((6, 4, 1)), keras.layers.RandomErasing()])
-    >>> folder = tempfile.mkdtemp()
-    >>> model.export(folder, verbose=False)   # Keras keeps RandomErasing active in serve()
-    >>> result = kn.export.verify_noise_free(folder)
-    >>> result.ok, sorted(result.random_ops)[:1]
-    (False, ['StatelessRandomGetKeyCounter'])
+        >>> import keras, tempfile, keras_noise as kn
+        >>> model = keras.Sequential([keras.Input((6, 4, 1)), keras.layers.RandomErasing()])
+        >>> folder = tempfile.mkdtemp()
+        >>> model.export(folder, verbose=False)   # Keras keeps RandomErasing active in serve()
+        >>> result = kn.export.verify_noise_free(folder)
+        >>> result.ok, sorted(result.random_ops)[:1]
+        (False, ['StatelessRandomGetKeyCounter'])
     """
     return run_checks(
         path,

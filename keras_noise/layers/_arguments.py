@@ -84,12 +84,12 @@ def shared_axes_from_noise_shape(value) -> tuple[int, ...] | None:
     equivalent, so it is an error naming `noise_shape`.
 
     Example:
-    >>> shared_axes_from_noise_shape((None, 1, None))
-    (1,)
-    >>> shared_axes_from_noise_shape((None, 3))
-    Traceback (most recent call last):
-    ...
-    ValueError: Invalid value for `noise_shape`: expected None or a sequence of None or 1, ...
+        >>> shared_axes_from_noise_shape((None, 1, None))
+        (1,)
+        >>> shared_axes_from_noise_shape((None, 3))
+        Traceback (most recent call last):
+        ...
+        ValueError: Invalid value for `noise_shape`: expected None or a sequence of None or 1, ...
     """
     expected = (
         "None or a sequence of None or 1, one per input axis (1: shared; pass "

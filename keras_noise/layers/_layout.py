@@ -20,12 +20,12 @@ def check_batched(value) -> bool | None:
     """Validates the `batched` constructor argument: None (read from the rank), True or False.
 
     Example:
-    >>> check_batched(True)
-    True
-    >>> check_batched("yes")
-    Traceback (most recent call last):
-    ...
-    ValueError: Invalid value for `batched`: expected None, True or False. Received: batched='yes'
+        >>> check_batched(True)
+        True
+        >>> check_batched("yes")
+        Traceback (most recent call last):
+        ...
+        ValueError: Invalid value for `batched`: expected None, True or False. ...batched='yes'
     """
     if value is None or isinstance(value, bool):
         return value

@@ -41,12 +41,12 @@ def check_key_map(value: Any) -> dict[str, str] | None:
     """Returns a copy of `key_map` after checking it maps roles to dict keys.
 
     Example:
-    >>> check_key_map({"features": "image", "labels": "label"})
-    {'features': 'image', 'labels': 'label'}
-    >>> check_key_map({"image": "x"})
-    Traceback (most recent call last):
-    ...
-    ValueError: Invalid value for `key_map`: expected None or a dict ... key_map={'image': 'x'}
+        >>> check_key_map({"features": "image", "labels": "label"})
+        {'features': 'image', 'labels': 'label'}
+        >>> check_key_map({"image": "x"})
+        Traceback (most recent call last):
+        ...
+        ValueError: Invalid value for `key_map`: expected None or a dict ... key_map={'image': 'x'}
     """
     if value is None:
         return None

@@ -38,11 +38,11 @@ class ActivationNoise(NoiseLayer):
         The noisy activations, same shape and dtype.
 
     Example:
-    >>> import numpy as np, keras_noise as kn
-    >>> layer = kn.layers.ActivationNoise(stddev=0.1, seed=0)
-    >>> x = np.ones((2, 3), "float32")
-    >>> bool(np.all(layer(x) == x)), bool(np.any(layer(x, training=True) != x))
-    (True, True)
+        >>> import numpy as np, keras_noise as kn
+        >>> layer = kn.layers.ActivationNoise(stddev=0.1, seed=0)
+        >>> x = np.ones((2, 3), "float32")
+        >>> bool(np.all(layer(x) == x)), bool(np.any(layer(x, training=True) != x))
+        (True, True)
 
     References:
         Poole, Sohl-Dickstein and Ganguli, "Analyzing noise in autoencoders and deep networks",

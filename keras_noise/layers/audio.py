@@ -91,16 +91,16 @@ class AddNoiseSNR(_WaveformLayer):
         The noisy waveforms, same shape, dtype and structure.
 
     Example:
-    >>> import numpy as np, keras_noise as kn
-    >>> x = np.sin(np.linspace(0, 200, 16000, dtype="float32"))[None]
-    >>> y = np.asarray(kn.layers.AddNoiseSNR(snr_db=20.0, batched=True, seed=0)(x))
-    >>> round(float(10 * np.log10((x**2).mean() / ((y - x)**2).mean())), 1)
-    20.0
-    >>> hum = np.sin(np.linspace(0, 50, 4000, dtype="float32"))[None]  # one noise clip
-    >>> snr = kn.layers.AddNoiseSNR(snr_db=(5.0, 5.0), noise_bank=hum, batched=True, seed=0)
-    >>> y = np.asarray(snr(x))
-    >>> round(float(10 * np.log10((x**2).mean() / ((y - x)**2).mean())), 1)
-    5.0
+        >>> import numpy as np, keras_noise as kn
+        >>> x = np.sin(np.linspace(0, 200, 16000, dtype="float32"))[None]
+        >>> y = np.asarray(kn.layers.AddNoiseSNR(snr_db=20.0, batched=True, seed=0)(x))
+        >>> round(float(10 * np.log10((x**2).mean() / ((y - x)**2).mean())), 1)
+        20.0
+        >>> hum = np.sin(np.linspace(0, 50, 4000, dtype="float32"))[None]  # one noise clip
+        >>> snr = kn.layers.AddNoiseSNR(snr_db=(5.0, 5.0), noise_bank=hum, batched=True, seed=0)
+        >>> y = np.asarray(snr(x))
+        >>> round(float(10 * np.log10((x**2).mean() / ((y - x)**2).mean())), 1)
+        5.0
 
     References:
         Ko et al., "A study on data augmentation of reverberant speech for robust speech
@@ -220,10 +220,10 @@ class SpeedPerturb(_WaveformLayer):
         The resampled waveforms, same shape, dtype and structure.
 
     Example:
-    >>> import numpy as np, keras_noise as kn
-    >>> layer = kn.layers.SpeedPerturb(factor_range=(2.0, 2.0), seed=0)
-    >>> np.asarray(layer(np.arange(6, dtype="float32"))).tolist()
-    [0.0, 2.0, 4.0, 0.0, 0.0, 0.0]
+        >>> import numpy as np, keras_noise as kn
+        >>> layer = kn.layers.SpeedPerturb(factor_range=(2.0, 2.0), seed=0)
+        >>> np.asarray(layer(np.arange(6, dtype="float32"))).tolist()
+        [0.0, 2.0, 4.0, 0.0, 0.0, 0.0]
 
     References:
         Ko et al., "Audio Augmentation for Speech Recognition", Interspeech 2015.

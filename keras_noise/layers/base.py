@@ -126,15 +126,15 @@ class NoiseLayer(StrengthState, keras.layers.Layer):
         """Validates and assigns the primary strength; errors name the layer and the value.
 
         Example:
-        >>> import keras_noise as kn
-        >>> layer = kn.layers.Jitter(stddev=0.1, name="jitter")
-        >>> layer.set_strength(0.25)
-        >>> round(float(layer.strength.numpy()), 4)
-        0.25
-        >>> layer.set_strength(-1.0)
-        Traceback (most recent call last):
-        ...
-        ValueError: Invalid value for `jitter.stddev`: expected a float >= 0. Received: ...=-1.0
+            >>> import keras_noise as kn
+            >>> layer = kn.layers.Jitter(stddev=0.1, name="jitter")
+            >>> layer.set_strength(0.25)
+            >>> round(float(layer.strength.numpy()), 4)
+            0.25
+            >>> layer.set_strength(-1.0)
+            Traceback (most recent call last):
+            ...
+            ValueError: Invalid value for `jitter.stddev`: expected a float >= 0. Received: ...=-1.0
         """
         name = f"{self.name}.{self.strength_name}"
         self.strength.assign(check_float(name, value, **self.strength_bounds))

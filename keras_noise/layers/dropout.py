@@ -47,11 +47,11 @@ class DropPath(NoiseLayer):
         The inputs with some examples zeroed and the rest rescaled, same shape and dtype.
 
     Example:
-    >>> import numpy as np, keras_noise as kn
-    >>> layer = kn.layers.DropPath(rate=0.5, seed=0)
-    >>> y = np.asarray(layer(np.ones((6, 2, 2), "float32"), training=True))
-    >>> sorted(set(y.reshape(6, -1).std(axis=1).tolist()))  # whole examples kept or dropped
-    [0.0]
+        >>> import numpy as np, keras_noise as kn
+        >>> layer = kn.layers.DropPath(rate=0.5, seed=0)
+        >>> y = np.asarray(layer(np.ones((6, 2, 2), "float32"), training=True))
+        >>> sorted(set(y.reshape(6, -1).std(axis=1).tolist()))  # whole examples kept or dropped
+        [0.0]
 
     References:
         Huang et al., "Deep networks with stochastic depth", ECCV 2016. Larsson et al.,
@@ -101,13 +101,13 @@ class MCDropout(NoiseLayer):
         The inputs with dropped entries, same shape and dtype.
 
     Example:
-    >>> import numpy as np, keras_noise as kn
-    >>> layer = kn.layers.MCDropout(rate=0.5, seed=0)
-    >>> x = np.ones((2, 4), "float32")
-    >>> bool(np.all(layer(x) == x))
-    True
-    >>> sorted(set(np.asarray(layer(x, training=True)).ravel().tolist()))
-    [0.0, 2.0]
+        >>> import numpy as np, keras_noise as kn
+        >>> layer = kn.layers.MCDropout(rate=0.5, seed=0)
+        >>> x = np.ones((2, 4), "float32")
+        >>> bool(np.all(layer(x) == x))
+        True
+        >>> sorted(set(np.asarray(layer(x, training=True)).ravel().tolist()))
+        [0.0, 2.0]
 
     References:
         Gal and Ghahramani, "Dropout as a Bayesian approximation: representing model uncertainty

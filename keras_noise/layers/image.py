@@ -99,20 +99,20 @@ class Cutout(KeepsInputDtype, PipelineNoiseLayer):
         The images with their boxes filled, same shape, dtype and structure.
 
     Example:
-    >>> import numpy as np, keras_noise as kn
-    >>> layer = kn.layers.Cutout(size_pixels=(2, 3), seed=0)
-    >>> y = np.asarray(layer(np.ones((1, 6, 8, 3), "float32")))
-    >>> 0 < int((y[0, ..., 0] == 0).sum()) <= 6
-    True
-    >>> bool(np.all(layer(np.ones((1, 6, 8, 3), "float32"), training=False) == 1))
-    True
-    >>> erased = np.asarray(kn.layers.Cutout(seed=0)(np.ones((2, 32, 32, 3), "float32")))
-    >>> [int((image[..., 0] == 0).sum()) > 0 for image in erased]  # one box each, defaults
-    [True, True]
-    >>> erasing = kn.layers.Cutout(area_range=(0.02, 0.4), aspect_ratio_range=(0.3, 3.3),
-    ...                            fill_mode="noise", value_range=(0, 255), seed=0)
-    >>> np.asarray(erasing(np.zeros((2, 32, 24, 3), "uint8"))).dtype.name
-    'uint8'
+        >>> import numpy as np, keras_noise as kn
+        >>> layer = kn.layers.Cutout(size_pixels=(2, 3), seed=0)
+        >>> y = np.asarray(layer(np.ones((1, 6, 8, 3), "float32")))
+        >>> 0 < int((y[0, ..., 0] == 0).sum()) <= 6
+        True
+        >>> bool(np.all(layer(np.ones((1, 6, 8, 3), "float32"), training=False) == 1))
+        True
+        >>> erased = np.asarray(kn.layers.Cutout(seed=0)(np.ones((2, 32, 32, 3), "float32")))
+        >>> [int((image[..., 0] == 0).sum()) > 0 for image in erased]  # one box each, defaults
+        [True, True]
+        >>> erasing = kn.layers.Cutout(area_range=(0.02, 0.4), aspect_ratio_range=(0.3, 3.3),
+        ...                            fill_mode="noise", value_range=(0, 255), seed=0)
+        >>> np.asarray(erasing(np.zeros((2, 32, 24, 3), "uint8"))).dtype.name
+        'uint8'
 
     References:
         DeVries and Taylor, "Improved Regularization of Convolutional Neural Networks with

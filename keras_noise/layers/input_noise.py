@@ -43,13 +43,13 @@ class Jitter(ValueRangeMixin, PipelineNoiseLayer):
         The inputs with noise added, same shape, dtype and structure.
 
     Example:
-    >>> import numpy as np, keras_noise as kn
-    >>> layer = kn.layers.Jitter(stddev=0.1, seed=1)
-    >>> x = np.zeros((2, 3), "float32")
-    >>> bool(np.all(layer(x, training=False) == x))
-    True
-    >>> bool(np.any(layer(x, training=True) != x))
-    True
+        >>> import numpy as np, keras_noise as kn
+        >>> layer = kn.layers.Jitter(stddev=0.1, seed=1)
+        >>> x = np.zeros((2, 3), "float32")
+        >>> bool(np.all(layer(x, training=False) == x))
+        True
+        >>> bool(np.any(layer(x, training=True) != x))
+        True
 
     References:
         Bishop, "Training with noise is equivalent to Tikhonov regularization", 1995.
@@ -109,11 +109,11 @@ class MultiplicativeNoise(ValueRangeMixin, PipelineNoiseLayer):
         The noisy inputs, same shape, dtype and structure.
 
     Example:
-    >>> import numpy as np, keras_noise as kn
-    >>> layer = kn.layers.MultiplicativeNoise(stddev=0.2, seed=3)
-    >>> y = layer(np.zeros((4, 4), "float32"), training=True)
-    >>> float(np.abs(y).max())  # zeros stay zeros
-    0.0
+        >>> import numpy as np, keras_noise as kn
+        >>> layer = kn.layers.MultiplicativeNoise(stddev=0.2, seed=3)
+        >>> y = layer(np.zeros((4, 4), "float32"), training=True)
+        >>> float(np.abs(y).max())  # zeros stay zeros
+        0.0
     """
 
     strength_name = "stddev"
@@ -168,11 +168,11 @@ class SaltAndPepper(ValueRangeMixin, PipelineNoiseLayer):
         The noisy inputs, same shape, dtype and structure.
 
     Example:
-    >>> import numpy as np, keras_noise as kn
-    >>> layer = kn.layers.SaltAndPepper(rate=0.5, value_range=(0, 255), seed=0)
-    >>> y = np.asarray(layer(np.full((1000,), 128, "uint8"), training=True))
-    >>> y.dtype.name, sorted(set(y.tolist()))
-    ('uint8', [0, 128, 255])
+        >>> import numpy as np, keras_noise as kn
+        >>> layer = kn.layers.SaltAndPepper(rate=0.5, value_range=(0, 255), seed=0)
+        >>> y = np.asarray(layer(np.full((1000,), 128, "uint8"), training=True))
+        >>> y.dtype.name, sorted(set(y.tolist()))
+        ('uint8', [0, 128, 255])
     """
 
     strength_name = "rate"

@@ -63,16 +63,16 @@ class LabelSmoothing(BatchNoiseLayer):
             labels whose class axis differs from `num_classes`, or a dict without labels.
 
     Example:
-    >>> import numpy as np, keras_noise as kn
-    >>> smooth = kn.layers.LabelSmoothing(smoothing=0.2, num_classes=4)
-    >>> print(smooth(np.array([1, 3])).numpy().round(3))
-    [[0.05 0.85 0.05 0.05]
-     [0.05 0.05 0.05 0.85]]
-    >>> binary = kn.layers.LabelSmoothing(smoothing=0.1, binary=True)
-    >>> print(binary(np.array([0.0, 1.0, 1.0], "float32")).numpy().round(3))
-    [0.05 0.95 0.95]
+        >>> import numpy as np, keras_noise as kn
+        >>> smooth = kn.layers.LabelSmoothing(smoothing=0.2, num_classes=4)
+        >>> print(smooth(np.array([1, 3])).numpy().round(3))
+        [[0.05 0.85 0.05 0.05]
+         [0.05 0.05 0.05 0.85]]
+        >>> binary = kn.layers.LabelSmoothing(smoothing=0.1, binary=True)
+        >>> print(binary(np.array([0.0, 1.0, 1.0], "float32")).numpy().round(3))
+        [0.05 0.95 0.95]
 
-    In a pipeline: ``ds.map(kn.layers.LabelSmoothing(0.1, num_classes=10))``.
+        In a pipeline: ``ds.map(kn.layers.LabelSmoothing(0.1, num_classes=10))``.
 
     References:
         Szegedy, Vanhoucke, Ioffe, Shlens and Wojna, "Rethinking the Inception Architecture for

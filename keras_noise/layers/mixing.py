@@ -104,13 +104,13 @@ class MixUp(_MixingLayer):
             size differs from the inputs', or an unbatched element.
 
     Example:
-    >>> import numpy as np, keras_noise as kn
-    >>> x, y = np.random.rand(8, 6, 4, 3).astype("float32"), np.arange(8) % 3
-    >>> images, labels = kn.layers.MixUp(alpha=0.4, num_classes=3, seed=0)(x, y)
-    >>> labels.shape, bool(np.allclose(labels.numpy().sum(axis=-1), 1.0))
-    (TensorShape([8, 3]), True)
+        >>> import numpy as np, keras_noise as kn
+        >>> x, y = np.random.rand(8, 6, 4, 3).astype("float32"), np.arange(8) % 3
+        >>> images, labels = kn.layers.MixUp(alpha=0.4, num_classes=3, seed=0)(x, y)
+        >>> labels.shape, bool(np.allclose(labels.numpy().sum(axis=-1), 1.0))
+        (TensorShape([8, 3]), True)
 
-    In a pipeline: ``ds.batch(64).map(kn.layers.MixUp(alpha=0.2, num_classes=10))``.
+        In a pipeline: ``ds.batch(64).map(kn.layers.MixUp(alpha=0.2, num_classes=10))``.
 
     References:
         Zhang, Cisse, Dauphin and Lopez-Paz, "mixup: Beyond Empirical Risk Minimization", ICLR
@@ -138,11 +138,11 @@ class MixUp(_MixingLayer):
         MixUp up from 0.
 
         Example:
-        >>> import keras_noise as kn
-        >>> layer = kn.layers.MixUp(alpha=0.2)
-        >>> layer.set_strength(0.0)
-        >>> float(layer.strength.numpy())
-        0.0
+            >>> import keras_noise as kn
+            >>> layer = kn.layers.MixUp(alpha=0.2)
+            >>> layer.set_strength(0.0)
+            >>> float(layer.strength.numpy())
+            0.0
         """
         self.strength.assign(check_float(f"{self.name}.alpha", value, low=0.0))
 
@@ -192,12 +192,12 @@ class CutMix(_MixingLayer):
             first).
 
     Example:
-    >>> import numpy as np, keras_noise as kn
-    >>> images = np.stack([np.full((6, 10, 1), i, "uint8") for i in range(4)])
-    >>> out, mixed = kn.layers.CutMix(seed=1)(images, np.eye(4, dtype="float32"))
-    >>> kept = (out.numpy() == images).mean(axis=(1, 2, 3))  # the share of each image kept
-    >>> bool(np.allclose(mixed.numpy()[range(4), range(4)], kept))
-    True
+        >>> import numpy as np, keras_noise as kn
+        >>> images = np.stack([np.full((6, 10, 1), i, "uint8") for i in range(4)])
+        >>> out, mixed = kn.layers.CutMix(seed=1)(images, np.eye(4, dtype="float32"))
+        >>> kept = (out.numpy() == images).mean(axis=(1, 2, 3))  # the share of each image kept
+        >>> bool(np.allclose(mixed.numpy()[range(4), range(4)], kept))
+        True
 
     References:
         Yun, Han, Oh, Chun, Choe and Yoo, "CutMix: Regularization Strategy to Train Strong

@@ -29,14 +29,14 @@ class PipelineNoiseLayer(NoiseLayer):
         **kwargs: base `keras.layers.Layer` arguments (`name`, `dtype`, ...).
 
     Example:
-    >>> import tensorflow as tf
-    >>> import keras_noise as kn
-    >>> jitter = kn.layers.Jitter(0.1, seed=0)
-    >>> isinstance(jitter, kn.layers.PipelineNoiseLayer)
-    True
-    >>> x, y = jitter({"image": tf.zeros((2, 3)), "label": tf.constant([0, 1])}).values()
-    >>> bool(tf.reduce_any(x != 0.0)), y.numpy().tolist()
-    (True, [0, 1])
+        >>> import tensorflow as tf
+        >>> import keras_noise as kn
+        >>> jitter = kn.layers.Jitter(0.1, seed=0)
+        >>> isinstance(jitter, kn.layers.PipelineNoiseLayer)
+        True
+        >>> x, y = jitter({"image": tf.zeros((2, 3)), "label": tf.constant([0, 1])}).values()
+        >>> bool(tf.reduce_any(x != 0.0)), y.numpy().tolist()
+        (True, [0, 1])
     """
 
     is_preprocessing = True

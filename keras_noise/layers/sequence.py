@@ -50,16 +50,16 @@ class TemporalDropout(ExampleOrBatch, ChecksScalarFill, KeepsInputDtype, Pipelin
         The sequences with dropped steps, same shape, dtype and structure.
 
     Example:
-    >>> import numpy as np, keras_noise as kn
-    >>> layer = kn.layers.TemporalDropout(rate=0.3, seed=0)
-    >>> y = np.asarray(layer(np.ones((64, 50, 3), "float32")))  # (batch, time, features)
-    >>> dropped = (y == 0).all(axis=-1)
-    >>> bool(np.all((y == 0).any(axis=-1) == dropped)), abs(float(dropped.mean()) - 0.3) < 0.03
-    (True, True)
-    >>> held = kn.layers.TemporalDropout(rate=0.5, fill_mode="forward", seed=0)
-    >>> steps = np.asarray(held(np.arange(1, 41, dtype="float32")))  # one sequence (time,)
-    >>> bool(np.all(np.diff(steps[steps > 0]) >= 0))  # values only repeat, never go back
-    True
+        >>> import numpy as np, keras_noise as kn
+        >>> layer = kn.layers.TemporalDropout(rate=0.3, seed=0)
+        >>> y = np.asarray(layer(np.ones((64, 50, 3), "float32")))  # (batch, time, features)
+        >>> dropped = (y == 0).all(axis=-1)
+        >>> bool(np.all((y == 0).any(axis=-1) == dropped)), abs(float(dropped.mean()) - 0.3) < 0.03
+        (True, True)
+        >>> held = kn.layers.TemporalDropout(rate=0.5, fill_mode="forward", seed=0)
+        >>> steps = np.asarray(held(np.arange(1, 41, dtype="float32")))  # one sequence (time,)
+        >>> bool(np.all(np.diff(steps[steps > 0]) >= 0))  # values only repeat, never go back
+        True
 
     References:
         Gal and Ghahramani, "A Theoretically Grounded Application of Dropout in Recurrent Neural

@@ -113,12 +113,12 @@ class TimeMask(_BandMask):
         The masked spectrograms, same shape, dtype and structure.
 
     Example:
-    >>> import numpy as np, keras_noise as kn
-    >>> layer = kn.layers.TimeMask(max_width=10, num_bands=2, seed=0)
-    >>> y = np.asarray(layer(np.ones((4, 100, 40, 1), "float32")))[..., 0]  # a batch
-    >>> masked = (y == 0).all(axis=2)  # whole frames are masked
-    >>> bool(np.all((y == 0).any(axis=2) == masked)), int(masked.sum(axis=1).max()) <= 20
-    (True, True)
+        >>> import numpy as np, keras_noise as kn
+        >>> layer = kn.layers.TimeMask(max_width=10, num_bands=2, seed=0)
+        >>> y = np.asarray(layer(np.ones((4, 100, 40, 1), "float32")))[..., 0]  # a batch
+        >>> masked = (y == 0).all(axis=2)  # whole frames are masked
+        >>> bool(np.all((y == 0).any(axis=2) == masked)), int(masked.sum(axis=1).max()) <= 20
+        (True, True)
 
     References:
         Park et al., "SpecAugment: A Simple Data Augmentation Method for Automatic Speech
@@ -152,12 +152,12 @@ class FrequencyMask(_BandMask):
     Call arguments and return value: as in `TimeMask`.
 
     Example:
-    >>> import numpy as np, keras_noise as kn
-    >>> layer = kn.layers.FrequencyMask(max_width=8, seed=0)
-    >>> y = np.asarray(layer(np.ones((100, 40), "float32")))  # one spectrogram
-    >>> masked = (y == 0).all(axis=0)  # whole bins are masked
-    >>> bool(np.all((y == 0).any(axis=0) == masked)), int(masked.sum()) <= 8
-    (True, True)
+        >>> import numpy as np, keras_noise as kn
+        >>> layer = kn.layers.FrequencyMask(max_width=8, seed=0)
+        >>> y = np.asarray(layer(np.ones((100, 40), "float32")))  # one spectrogram
+        >>> masked = (y == 0).all(axis=0)  # whole bins are masked
+        >>> bool(np.all((y == 0).any(axis=0) == masked)), int(masked.sum()) <= 8
+        (True, True)
 
     References:
         Park et al., "SpecAugment: A Simple Data Augmentation Method for Automatic Speech

@@ -70,14 +70,14 @@ class FeatureMask(KeepsInputDtype, PipelineNoiseLayer):
         The masked inputs, same shape, dtype and structure.
 
     Example:
-    >>> import numpy as np, keras_noise as kn
-    >>> layer = kn.layers.FeatureMask(rate=0.25, seed=0)
-    >>> y = np.asarray(layer(np.ones((200, 50), "float32")))
-    >>> abs(float((y == 0).mean()) - 0.25) < 0.02
-    True
-    >>> means = kn.layers.FeatureMask(rate=1.0, fill_value=[10.0, 20.0, 30.0], seed=0)
-    >>> np.asarray(means(np.ones((2, 3), "float32"))).tolist()
-    [[10.0, 20.0, 30.0], [10.0, 20.0, 30.0]]
+        >>> import numpy as np, keras_noise as kn
+        >>> layer = kn.layers.FeatureMask(rate=0.25, seed=0)
+        >>> y = np.asarray(layer(np.ones((200, 50), "float32")))
+        >>> abs(float((y == 0).mean()) - 0.25) < 0.02
+        True
+        >>> means = kn.layers.FeatureMask(rate=1.0, fill_value=[10.0, 20.0, 30.0], seed=0)
+        >>> np.asarray(means(np.ones((2, 3), "float32"))).tolist()
+        [[10.0, 20.0, 30.0], [10.0, 20.0, 30.0]]
 
     References:
         Vincent et al., "Extracting and Composing Robust Features with Denoising Autoencoders",

@@ -58,12 +58,12 @@ class TokenMask(PipelineNoiseLayer):
         `return_mask=True`, the pair `(token_ids, selected)` in place of the token ids.
 
     Example:
-    >>> import numpy as np, keras_noise as kn
-    >>> layer = kn.layers.TokenMask(rate=0.5, vocabulary_size=100, mask_token_id=1, seed=0)
-    >>> ids = np.array([[7, 8, 9, 10, 11, 12, 0, 0]], "int32")
-    >>> out = np.asarray(layer(ids))
-    >>> out.dtype.name, bool(np.all(out[0, 6:] == 0)), bool(np.all((out >= 0) & (out < 100)))
-    ('int32', True, True)
+        >>> import numpy as np, keras_noise as kn
+        >>> layer = kn.layers.TokenMask(rate=0.5, vocabulary_size=100, mask_token_id=1, seed=0)
+        >>> ids = np.array([[7, 8, 9, 10, 11, 12, 0, 0]], "int32")
+        >>> out = np.asarray(layer(ids))
+        >>> out.dtype.name, bool(np.all(out[0, 6:] == 0)), bool(np.all((out >= 0) & (out < 100)))
+        ('int32', True, True)
 
     References:
         Devlin et al., "BERT: Pre-training of Deep Bidirectional Transformers for Language

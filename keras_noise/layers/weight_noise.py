@@ -275,14 +275,14 @@ class WeightNoise(KernelNoiseWrapper):
         The inner layer's output.
 
     Example:
-    >>> import numpy as np, keras, keras_noise as kn
-    >>> dense = keras.layers.Dense(3)
-    >>> layer = kn.layers.WeightNoise(dense, stddev=0.1, seed=0)
-    >>> x = np.ones((2, 4), "float32")
-    >>> bool(np.allclose(layer(x), dense(x)))
-    True
-    >>> bool(np.allclose(layer(x, training=True), dense(x)))
-    False
+        >>> import numpy as np, keras, keras_noise as kn
+        >>> dense = keras.layers.Dense(3)
+        >>> layer = kn.layers.WeightNoise(dense, stddev=0.1, seed=0)
+        >>> x = np.ones((2, 4), "float32")
+        >>> bool(np.allclose(layer(x), dense(x)))
+        True
+        >>> bool(np.allclose(layer(x, training=True), dense(x)))
+        False
 
     References:
         Graves, "Practical variational inference for neural networks", NeurIPS 2011. An, "The
@@ -338,12 +338,12 @@ class DropConnect(KernelNoiseWrapper):
     Call arguments and return value: as in `WeightNoise` (`training=True` masks the kernel).
 
     Example:
-    >>> import numpy as np, keras, keras_noise as kn
-    >>> dense = keras.layers.Dense(3)
-    >>> layer = kn.layers.DropConnect(dense, rate=0.5, seed=0)
-    >>> y = layer(np.ones((2, 4), "float32"), training=True)
-    >>> bool(np.allclose(y[0], y[1]))  # equal rows: one mask for the whole batch
-    True
+        >>> import numpy as np, keras, keras_noise as kn
+        >>> dense = keras.layers.Dense(3)
+        >>> layer = kn.layers.DropConnect(dense, rate=0.5, seed=0)
+        >>> y = layer(np.ones((2, 4), "float32"), training=True)
+        >>> bool(np.allclose(y[0], y[1]))  # equal rows: one mask for the whole batch
+        True
 
     References:
         Wan, Zeiler, Zhang, LeCun and Fergus, "Regularization of neural networks using

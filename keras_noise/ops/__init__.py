@@ -21,10 +21,10 @@ exported here; each lives in the module of its data domain, the mirror of its la
 | `in_model` | `dropout`, `drop_path`, `drop_connect`, `weight_noise`, `activation_noise` |
 
 Example:
->>> import tensorflow as tf, keras_noise as kn
->>> seed = tf.constant([1, 2], tf.int64)
->>> kn.ops.dropout(tf.ones((2, 3)), 0.0, seed).numpy().tolist()
-[[1.0, 1.0, 1.0], [1.0, 1.0, 1.0]]
+    >>> import tensorflow as tf, keras_noise as kn
+    >>> seed = tf.constant([1, 2], tf.int64)
+    >>> kn.ops.dropout(tf.ones((2, 3)), 0.0, seed).numpy().tolist()
+    [[1.0, 1.0, 1.0], [1.0, 1.0, 1.0]]
 """
 
 from keras_noise.ops._shared import bernoulli_16bit

@@ -59,9 +59,9 @@ def bernoulli_16bit(shape, probability, seed: tf.Tensor, *, stream: int = 0) -> 
         A boolean tensor of `shape`.
 
     Example:
-    >>> draws = bernoulli_16bit((400, 500), 0.25, tf.constant([1, 2], tf.int64))
-    >>> abs(float(tf.reduce_mean(tf.cast(draws, tf.float32))) - 0.25) < 0.005
-    True
+        >>> draws = bernoulli_16bit((400, 500), 0.25, tf.constant([1, 2], tf.int64))
+        >>> abs(float(tf.reduce_mean(tf.cast(draws, tf.float32))) - 0.25) < 0.005
+        True
     """
     shape = tf.cast(shape, tf.int32)
     size = tf.reduce_prod(shape)

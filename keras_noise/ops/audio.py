@@ -29,9 +29,9 @@ def noise_from_bank(bank: tf.Tensor, batch, length, seed: tf.Tensor) -> tf.Tenso
         A tensor `(batch, length)` or `(batch, length, channels)`, in the bank's dtype.
 
     Example:
-    >>> bank = tf.constant([[1.0, 2.0, 3.0]])
-    >>> noise_from_bank(bank, 2, 7, tf.constant([1, 2], tf.int64)).shape
-    TensorShape([2, 7])
+        >>> bank = tf.constant([[1.0, 2.0, 3.0]])
+        >>> noise_from_bank(bank, 2, 7, tf.constant([1, 2], tf.int64)).shape
+        TensorShape([2, 7])
     """
     bank_shape = tf.shape(bank)
     num_clips, clip_length = bank_shape[0], bank_shape[1]
@@ -65,11 +65,11 @@ def add_noise_at_snr(x: tf.Tensor, snr_db, seed: tf.Tensor, *, noise=None) -> tf
         The noisy tensor, same shape and dtype as `x`.
 
     Example:
-    >>> x = tf.sin(tf.linspace(0.0, 100.0, 8000))[None]
-    >>> y = add_noise_at_snr(x, 10.0, tf.constant([1, 2], tf.int64))
-    >>> ratio = tf.reduce_mean(x**2) / tf.reduce_mean((y - x) ** 2)
-    >>> round(float(10 * tf.math.log(ratio) / tf.math.log(10.0)), 2)
-    10.0
+        >>> x = tf.sin(tf.linspace(0.0, 100.0, 8000))[None]
+        >>> y = add_noise_at_snr(x, 10.0, tf.constant([1, 2], tf.int64))
+        >>> ratio = tf.reduce_mean(x**2) / tf.reduce_mean((y - x) ** 2)
+        >>> round(float(10 * tf.math.log(ratio) / tf.math.log(10.0)), 2)
+        10.0
     """
     signal = tf.cast(x, tf.float32)
     axes = list(range(1, len(x.shape)))
@@ -102,11 +102,11 @@ def resample_linear(x: tf.Tensor, factors: tf.Tensor) -> tf.Tensor:
         The resampled tensor, same shape and dtype as `x`.
 
     Example:
-    >>> x = tf.constant([[0.0, 1.0, 2.0, 3.0, 4.0]])
-    >>> resample_linear(x, tf.constant([2.0])).numpy().tolist()
-    [[0.0, 2.0, 4.0, 0.0, 0.0]]
-    >>> resample_linear(x, tf.constant([0.5])).numpy().tolist()
-    [[0.0, 0.5, 1.0, 1.5, 2.0]]
+        >>> x = tf.constant([[0.0, 1.0, 2.0, 3.0, 4.0]])
+        >>> resample_linear(x, tf.constant([2.0])).numpy().tolist()
+        [[0.0, 2.0, 4.0, 0.0, 0.0]]
+        >>> resample_linear(x, tf.constant([0.5])).numpy().tolist()
+        [[0.0, 0.5, 1.0, 1.5, 2.0]]
     """
     length = tf.shape(x)[1]
     last = length - 1

@@ -154,9 +154,10 @@ def symmetric_beta(shape, alpha, seed: tf.Tensor) -> tf.Tensor:
         A float32 tensor of `shape` with values in [0, 1].
 
     Example:
-    >>> lam = symmetric_beta([20000], 1.0, tf.constant([1, 2], tf.int64))  # Beta(1, 1) = U(0, 1)
-    >>> abs(float(tf.reduce_mean(lam)) - 0.5) < 0.01
-    True
+        >>> # Beta(1, 1) is the uniform distribution on [0, 1]
+        >>> lam = symmetric_beta([20000], 1.0, tf.constant([1, 2], tf.int64))
+        >>> abs(float(tf.reduce_mean(lam)) - 0.5) < 0.01
+        True
     """
     uniforms = random.uniform(tf.concat([[UNIFORMS_PER_BETA], shape], axis=0), seed)
     return beta_from_uniforms(uniforms, alpha, seed)

@@ -64,10 +64,10 @@ def round_keys(seed: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
     """The two uint32 round keys of an int64 seed of shape `(2,)`.
 
     Example:
-    >>> a = round_keys(tf.constant([1, 2], tf.int64))
-    >>> b = round_keys(tf.constant([1, 3], tf.int64))
-    >>> bool(a[0] != b[0]) and bool(a[1] != b[1])
-    True
+        >>> a = round_keys(tf.constant([1, 2], tf.int64))
+        >>> b = round_keys(tf.constant([1, 3], tf.int64))
+        >>> bool(a[0] != b[0]) and bool(a[1] != b[1])
+        True
     """
     words = tf.reshape(tf.bitcast(tf.cast(seed, tf.int64), tf.uint32), (4,))
     keys = []
@@ -90,11 +90,11 @@ def bits(shape, seed: tf.Tensor) -> tf.Tensor:
         A uint32 tensor of `shape`.
 
     Example:
-    >>> words = bits((2, 3), tf.constant([7, 0], tf.int64))
-    >>> words.dtype, words.shape
-    (tf.uint32, TensorShape([2, 3]))
-    >>> bool(tf.reduce_all(words == bits((2, 3), tf.constant([7, 0], tf.int64))))
-    True
+        >>> words = bits((2, 3), tf.constant([7, 0], tf.int64))
+        >>> words.dtype, words.shape
+        (tf.uint32, TensorShape([2, 3]))
+        >>> bool(tf.reduce_all(words == bits((2, 3), tf.constant([7, 0], tf.int64))))
+        True
     """
     k0, k1 = round_keys(seed)
     shape = tf.convert_to_tensor(shape, dtype=tf.int32)
@@ -116,9 +116,9 @@ def uniform(shape, seed: tf.Tensor, dtype=tf.float32) -> tf.Tensor:
     and bfloat16 (8): every grid point is exact there, so no draw rounds up to 1.0.
 
     Example:
-    >>> u = uniform((10000,), tf.constant([1, 2], tf.int64))
-    >>> bool(tf.reduce_min(u) >= 0.0) and bool(tf.reduce_max(u) < 1.0)
-    True
+        >>> u = uniform((10000,), tf.constant([1, 2], tf.int64))
+        >>> bool(tf.reduce_min(u) >= 0.0) and bool(tf.reduce_max(u) < 1.0)
+        True
     """
     width = _SIGNIFICANT_BITS.get(tf.as_dtype(dtype), 24)
     top = tf.cast(tf.bitwise.right_shift(bits(shape, seed), 32 - width), tf.float32)
@@ -143,9 +143,9 @@ def normal(shape, seed: tf.Tensor, dtype=tf.float32) -> tf.Tensor:
     """Standard normal draws by the interpolated inverse CDF of the module docstring, in `dtype`.
 
     Example:
-    >>> z = normal((100000,), tf.constant([1, 2], tf.int64))
-    >>> abs(float(tf.reduce_mean(z))) < 0.02, abs(float(tf.math.reduce_std(z)) - 1.0) < 0.02
-    (True, True)
+        >>> z = normal((100000,), tf.constant([1, 2], tf.int64))
+        >>> abs(float(tf.reduce_mean(z))) < 0.02, abs(float(tf.math.reduce_std(z)) - 1.0) < 0.02
+        (True, True)
     """
     words = bits(shape, seed)
     segment = tf.cast(tf.bitwise.right_shift(words, 32 - _NORMAL_BITS), tf.int32)

@@ -41,9 +41,9 @@ def random_boxes(
         rows `top <= r < bottom` and columns `left <= c < right`.
 
     Example:
-    >>> top, bottom, left, right = random_boxes(2, 8, 10, 4, 4, tf.constant([1, 2], tf.int64))
-    >>> top.shape, bool(tf.reduce_all(bottom - top <= 4)), bool(tf.reduce_all(right <= 10))
-    (TensorShape([2, 1]), True, True)
+        >>> top, bottom, left, right = random_boxes(2, 8, 10, 4, 4, tf.constant([1, 2], tf.int64))
+        >>> top.shape, bool(tf.reduce_all(bottom - top <= 4)), bool(tf.reduce_all(right <= 10))
+        (TensorShape([2, 1]), True, True)
     """
     draws = stream_uniform(tf.stack([tf.cast(batch, tf.int32), num_boxes, 2]), seed)
     return _boxes_from_draws(draws, height, width, box_height, box_width)
@@ -82,9 +82,9 @@ def random_box_sizes(
         `(box_height, box_width)`: int32 tensors of shape `(batch, num_boxes)`.
 
     Example:
-    >>> h, w = random_box_sizes(3, 20, 40, tf.constant([1, 2], tf.int64), area_range=(0.5, 0.5))
-    >>> h.numpy().tolist(), w.numpy().tolist()
-    ([[20], [20], [20]], [[20], [20], [20]])
+        >>> h, w = random_box_sizes(3, 20, 40, tf.constant([1, 2], tf.int64), area_range=(0.5, 0.5))
+        >>> h.numpy().tolist(), w.numpy().tolist()
+        ([[20], [20], [20]], [[20], [20], [20]])
     """
     draws = stream_uniform(tf.stack([tf.cast(batch, tf.int32), num_boxes, 2]), seed, stream=stream)
     area_low, area_high = (float(v) for v in area_range)
@@ -125,10 +125,10 @@ def box_mask(height, width, top, bottom, left, right) -> tf.Tensor:
         The mask, built from per-row and per-column box membership.
 
     Example:
-    >>> b = lambda v: tf.constant([[v]])
-    >>> mask = box_mask(3, 4, b(1), b(3), b(0), b(2))
-    >>> tf.cast(mask[0], tf.int32).numpy().tolist()
-    [[0, 0, 0, 0], [1, 1, 0, 0], [1, 1, 0, 0]]
+        >>> b = lambda v: tf.constant([[v]])
+        >>> mask = box_mask(3, 4, b(1), b(3), b(0), b(2))
+        >>> tf.cast(mask[0], tf.int32).numpy().tolist()
+        [[0, 0, 0, 0], [1, 1, 0, 0], [1, 1, 0, 0]]
     """
     rows = tf.range(tf.cast(height, tf.int32), dtype=tf.int32)
     cols = tf.range(tf.cast(width, tf.int32), dtype=tf.int32)
@@ -221,10 +221,10 @@ def cutout(
         The images with their boxes filled, same shape and dtype.
 
     Example:
-    >>> images = tf.ones((2, 6, 8, 3))
-    >>> out = cutout(images, tf.constant([1, 2], tf.int64), box_height=2, box_width=2)
-    >>> int(tf.reduce_sum(tf.cast(out == 0.0, tf.int32))) <= 2 * 4 * 3
-    True
+        >>> images = tf.ones((2, 6, 8, 3))
+        >>> out = cutout(images, tf.constant([1, 2], tf.int64), box_height=2, box_width=2)
+        >>> int(tf.reduce_sum(tf.cast(out == 0.0, tf.int32))) <= 2 * 4 * 3
+        True
     """
     shape = tf.shape(images)
     batch = shape[0]

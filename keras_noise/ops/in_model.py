@@ -33,11 +33,11 @@ def dropout(x: tf.Tensor, rate, seed: tf.Tensor, *, noise_shape=None) -> tf.Tens
         The tensor with dropped entries, same shape and dtype as `x`; its expected value is `x`.
 
     Example:
-    >>> y = dropout(tf.ones((10000,)), 0.25, tf.constant([1, 2], tf.int64))
-    >>> abs(float(tf.reduce_mean(tf.cast(y == 0.0, tf.float32))) - 0.25) < 0.03
-    True
-    >>> sorted({round(v, 4) for v in y.numpy().tolist()})
-    [0.0, 1.3333]
+        >>> y = dropout(tf.ones((10000,)), 0.25, tf.constant([1, 2], tf.int64))
+        >>> abs(float(tf.reduce_mean(tf.cast(y == 0.0, tf.float32))) - 0.25) < 0.03
+        True
+        >>> sorted({round(v, 4) for v in y.numpy().tolist()})
+        [0.0, 1.3333]
     """
     shape = tf.shape(x) if noise_shape is None else noise_shape
     keep = random.uniform(shape, seed) >= tf.cast(rate, tf.float32)
@@ -60,10 +60,10 @@ def drop_path(x: tf.Tensor, rate, seed: tf.Tensor) -> tf.Tensor:
         The tensor with some examples zeroed and the others scaled by 1/(1-rate).
 
     Example:
-    >>> y = drop_path(tf.ones((1000, 3, 2)), 0.5, tf.constant([3, 4], tf.int64))
-    >>> per_example = tf.reshape(y, (1000, -1))
-    >>> bool(tf.reduce_all(tf.reduce_min(per_example, 1) == tf.reduce_max(per_example, 1)))
-    True
+        >>> y = drop_path(tf.ones((1000, 3, 2)), 0.5, tf.constant([3, 4], tf.int64))
+        >>> per_example = tf.reshape(y, (1000, -1))
+        >>> bool(tf.reduce_all(tf.reduce_min(per_example, 1) == tf.reduce_max(per_example, 1)))
+        True
     """
     rank = len(x.shape)
     noise_shape = tf.concat([tf.shape(x)[:1], tf.ones([rank - 1], tf.int32)], axis=0)
@@ -85,9 +85,9 @@ def drop_connect(kernel: tf.Tensor, rate, seed: tf.Tensor) -> tf.Tensor:
         `kernel * mask / (1 - rate)`, same shape and dtype.
 
     Example:
-    >>> k = drop_connect(tf.ones((100, 100)), 0.1, tf.constant([5, 6], tf.int64))
-    >>> abs(float(tf.reduce_mean(k)) - 1.0) < 0.05
-    True
+        >>> k = drop_connect(tf.ones((100, 100)), 0.1, tf.constant([5, 6], tf.int64))
+        >>> abs(float(tf.reduce_mean(k)) - 1.0) < 0.05
+        True
     """
     return dropout(kernel, rate, seed)
 
@@ -109,12 +109,13 @@ def weight_noise(kernel: tf.Tensor, stddev, seed: tf.Tensor, *, relative_to=None
         The noisy kernel, same shape and dtype.
 
     Example:
-    >>> seed = tf.constant([7, 8], tf.int64)
-    >>> noisy = weight_noise(tf.zeros((200, 200)), 0.1, seed)
-    >>> abs(float(tf.math.reduce_std(noisy)) - 0.1) < 0.005
-    True
-    >>> float(tf.reduce_max(tf.abs(weight_noise(tf.zeros((3,)), 0.1, seed, relative_to="weight"))))
-    0.0
+        >>> seed = tf.constant([7, 8], tf.int64)
+        >>> noisy = weight_noise(tf.zeros((200, 200)), 0.1, seed)
+        >>> abs(float(tf.math.reduce_std(noisy)) - 0.1) < 0.005
+        True
+        >>> noisy = weight_noise(tf.zeros((3,)), 0.1, seed, relative_to="weight")
+        >>> float(tf.reduce_max(tf.abs(noisy)))
+        0.0
     """
     noise = random.normal(tf.shape(kernel), seed) * tf.cast(stddev, tf.float32)
     value = tf.cast(kernel, tf.float32)
@@ -148,9 +149,9 @@ def activation_noise(x: tf.Tensor, stddev, seed: tf.Tensor, *, mode: str = "addi
         once to `x.dtype`.
 
     Example:
-    >>> y = activation_noise(tf.ones((10000,)), 0.5, tf.constant([1, 2], tf.int64))
-    >>> abs(float(tf.math.reduce_std(y)) - 0.5) < 0.02
-    True
+        >>> y = activation_noise(tf.ones((10000,)), 0.5, tf.constant([1, 2], tf.int64))
+        >>> abs(float(tf.math.reduce_std(y)) - 0.5) < 0.02
+        True
     """
     noise = random.normal(tf.shape(x), seed) * tf.cast(stddev, tf.float32)
     if mode == "additive":

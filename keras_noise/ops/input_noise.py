@@ -29,10 +29,10 @@ def jitter(x: tf.Tensor, stddev, seed: tf.Tensor, *, distribution: str = "normal
         The noisy tensor, same shape and dtype as `x`.
 
     Example:
-    >>> x = tf.zeros((10000,))
-    >>> y = jitter(x, 0.5, tf.constant([1, 2], tf.int64))
-    >>> abs(float(tf.math.reduce_std(y)) - 0.5) < 0.02
-    True
+        >>> x = tf.zeros((10000,))
+        >>> y = jitter(x, 0.5, tf.constant([1, 2], tf.int64))
+        >>> abs(float(tf.math.reduce_std(y)) - 0.5) < 0.02
+        True
     """
     shape = tf.shape(x)
     if distribution == "normal":
@@ -54,9 +54,9 @@ def multiplicative_noise(x: tf.Tensor, stddev, seed: tf.Tensor) -> tf.Tensor:
         The noisy tensor, same shape and dtype.
 
     Example:
-    >>> y = multiplicative_noise(tf.ones((10000,)), 0.2, tf.constant([1, 2], tf.int64))
-    >>> abs(float(tf.reduce_mean(y)) - 1.0) < 0.01
-    True
+        >>> y = multiplicative_noise(tf.ones((10000,)), 0.2, tf.constant([1, 2], tf.int64))
+        >>> abs(float(tf.reduce_mean(y)) - 1.0) < 0.01
+        True
     """
     noise = random.normal(tf.shape(x), seed, dtype=x.dtype)
     return x * (1.0 + noise * tf.cast(stddev, x.dtype))
@@ -88,10 +88,10 @@ def salt_and_pepper(
         The noisy tensor, same shape and dtype as `x`.
 
     Example:
-    >>> seed = tf.constant([1, 2], tf.int64)
-    >>> y = salt_and_pepper(tf.fill((10000,), 0.5), 0.1, seed, low=0.0, high=1.0)
-    >>> abs(float(tf.reduce_mean(tf.cast(y != 0.5, tf.float32))) - 0.1) < 0.02
-    True
+        >>> seed = tf.constant([1, 2], tf.int64)
+        >>> y = salt_and_pepper(tf.fill((10000,), 0.5), 0.1, seed, low=0.0, high=1.0)
+        >>> abs(float(tf.reduce_mean(tf.cast(y != 0.5, tf.float32))) - 0.1) < 0.02
+        True
     """
     shape = tf.shape(x) if noise_shape is None else noise_shape
     draws = random.uniform(shape, seed)

@@ -27,8 +27,8 @@ def class_probabilities(labels: tf.Tensor, num_classes: int | None = None) -> tf
         Float32 probabilities: one-hot rows for class ids, the float labels as they are.
 
     Example:
-    >>> class_probabilities(tf.constant([[2], [0]]), 3).numpy().tolist()
-    [[0.0, 0.0, 1.0], [1.0, 0.0, 0.0]]
+        >>> class_probabilities(tf.constant([[2], [0]]), 3).numpy().tolist()
+        [[0.0, 0.0, 1.0], [1.0, 0.0, 0.0]]
     """
     if labels.dtype.is_floating:
         return tf.cast(labels, tf.float32)
@@ -65,10 +65,10 @@ def mix_labels(
         `(labels, sample_weight)` mixed, in the input dtypes (None stays None).
 
     Example:
-    >>> y = tf.constant([[1.0, 0.0], [0.0, 1.0]])
-    >>> mixed, _ = mix_labels(y, tf.constant([1, 0]), tf.constant([0.75, 0.5]))
-    >>> mixed.numpy().tolist()
-    [[0.75, 0.25], [0.5, 0.5]]
+        >>> y = tf.constant([[1.0, 0.0], [0.0, 1.0]])
+        >>> mixed, _ = mix_labels(y, tf.constant([1, 0]), tf.constant([0.75, 0.5]))
+        >>> mixed.numpy().tolist()
+        [[0.75, 0.25], [0.5, 0.5]]
     """
     lam = tf.cast(lam, tf.float32)
     values = tf.cast(labels, tf.float32)
@@ -102,8 +102,8 @@ def smooth_labels(probabilities: tf.Tensor, smoothing) -> tf.Tensor:
         The smoothed labels, same shape and dtype.
 
     Example:
-    >>> print(smooth_labels(tf.constant([[0.0, 1.0, 0.0, 0.0]]), 0.2).numpy().round(3))
-    [[0.05 0.85 0.05 0.05]]
+        >>> print(smooth_labels(tf.constant([[0.0, 1.0, 0.0, 0.0]]), 0.2).numpy().round(3))
+        [[0.05 0.85 0.05 0.05]]
     """
     values = tf.cast(probabilities, tf.float32)
     classes = probabilities.shape[-1]

@@ -47,9 +47,9 @@ def partner_indices(batch_size, seed: tf.Tensor) -> tf.Tensor:
         An int32 tensor of shape `(batch_size,)`: example `i` is mixed with `partners[i]`.
 
     Example:
-    >>> partners = partner_indices(5, tf.constant([1, 2], tf.int64)).numpy()
-    >>> sorted(partners.tolist()), bool((partners != range(5)).all())
-    ([0, 1, 2, 3, 4], True)
+        >>> partners = partner_indices(5, tf.constant([1, 2], tf.int64)).numpy()
+        >>> sorted(partners.tolist()), bool((partners != range(5)).all())
+        ([0, 1, 2, 3, 4], True)
     """
     return _partners(random.uniform(tf.reshape(batch_size, [1]), seed))
 
@@ -67,9 +67,9 @@ def mix_features(x: tf.Tensor, partners: tf.Tensor, lam: tf.Tensor) -> tf.Tensor
         The mixed batch, same shape and dtype as `x`.
 
     Example:
-    >>> x = tf.constant([[0.0], [10.0]])
-    >>> mix_features(x, tf.constant([1, 0]), tf.constant([0.75, 0.5])).numpy().ravel().tolist()
-    [2.5, 5.0]
+        >>> x = tf.constant([[0.0], [10.0]])
+        >>> mix_features(x, tf.constant([1, 0]), tf.constant([0.75, 0.5])).numpy().ravel().tolist()
+        [2.5, 5.0]
     """
     # lam * x + (1 - lam) * other, not other + lam * (x - other): lam = 1 returns x exactly.
     lam = per_example(tf.cast(lam, tf.float32), x.shape.rank)
@@ -124,10 +124,10 @@ def cutmix_boxes(
         `[left, right)` of each box, and the float32 fraction of the image each box covers.
 
     Example:
-    >>> boxes = cutmix_boxes(tf.constant([0.0]), 4, 6, tf.constant([1, 2], tf.int64))
-    >>> top, bottom, left, right, pasted = (t.numpy()[0] for t in boxes)
-    >>> bool(pasted == (bottom - top) * (right - left) / 24)
-    True
+        >>> boxes = cutmix_boxes(tf.constant([0.0]), 4, 6, tf.constant([1, 2], tf.int64))
+        >>> top, bottom, left, right, pasted = (t.numpy()[0] for t in boxes)
+        >>> bool(pasted == (bottom - top) * (right - left) / 24)
+        True
     """
     centres = random.uniform(tf.concat([[2], tf.shape(lam)], axis=0), seed)
     return _boxes(lam, height, width, centres)
@@ -167,10 +167,10 @@ def paste_boxes(
         The images with the boxes pasted, same shape and dtype as `x`.
 
     Example:
-    >>> x = tf.reshape(tf.range(2 * 2 * 3), (2, 2, 3, 1))
-    >>> box = tuple(tf.constant([v]) for v in (0, 1, 1, 3))  # row 0, columns 1 and 2
-    >>> paste_boxes(x, tf.constant([1, 0]), box)[0, ..., 0].numpy().tolist()
-    [[0, 7, 8], [3, 4, 5]]
+        >>> x = tf.reshape(tf.range(2 * 2 * 3), (2, 2, 3, 1))
+        >>> box = tuple(tf.constant([v]) for v in (0, 1, 1, 3))  # row 0, columns 1 and 2
+        >>> paste_boxes(x, tf.constant([1, 0]), box)[0, ..., 0].numpy().tolist()
+        [[0, 7, 8], [3, 4, 5]]
     """
     inside = _inside(boxes, tf.shape(x), data_format == "channels_first")
     return tf.where(inside, tf.gather(x, partners), x)
@@ -226,10 +226,10 @@ def mixup(
         `(x, labels, sample_weight)` mixed; `sample_weight` is None when none was given.
 
     Example:
-    >>> x, y = tf.random.stateless_uniform((6, 4), (1, 2)), tf.one_hot([0, 1, 2, 0, 1, 2], 3)
-    >>> mixed_x, mixed_y, _ = mixup(x, y, tf.constant([3, 4], tf.int64), 0.4)
-    >>> bool(tf.reduce_all(tf.abs(tf.reduce_sum(mixed_y, axis=-1) - 1.0) < 1e-6))
-    True
+        >>> x, y = tf.random.stateless_uniform((6, 4), (1, 2)), tf.one_hot([0, 1, 2, 0, 1, 2], 3)
+        >>> mixed_x, mixed_y, _ = mixup(x, y, tf.constant([3, 4], tf.int64), 0.4)
+        >>> bool(tf.reduce_all(tf.abs(tf.reduce_sum(mixed_y, axis=-1) - 1.0) < 1e-6))
+        True
     """
     batch_size = tf.shape(x)[0]
     partners, lam, _ = _partners_and_weights(batch_size, alpha, seed, mode=mode)
@@ -277,11 +277,11 @@ def cutmix(
         `(images, labels, sample_weight)` mixed; `sample_weight` is None when none was given.
 
     Example:
-    >>> images = tf.reshape(tf.range(4 * 5 * 6), (4, 5, 6, 1))
-    >>> out, y, _ = cutmix(images, tf.eye(4), tf.constant([3, 4], tf.int64), 1.0)
-    >>> kept = tf.reduce_mean(tf.cast(out == images, tf.float32), axis=(1, 2, 3))
-    >>> bool(tf.reduce_all(tf.abs(tf.linalg.diag_part(y) - kept) < 1e-6))
-    True
+        >>> images = tf.reshape(tf.range(4 * 5 * 6), (4, 5, 6, 1))
+        >>> out, y, _ = cutmix(images, tf.eye(4), tf.constant([3, 4], tf.int64), 1.0)
+        >>> kept = tf.reduce_mean(tf.cast(out == images, tf.float32), axis=(1, 2, 3))
+        >>> bool(tf.reduce_all(tf.abs(tf.linalg.diag_part(y) - kept) < 1e-6))
+        True
     """
     batch_size = tf.shape(images)[0]
     partners, lam, centres = _partners_and_weights(batch_size, alpha, seed, mode=mode, extra=2)

@@ -61,16 +61,16 @@ class NoiseSeedGenerator(keras.random.SeedGenerator):
             process. None: the key is `seed` itself.
 
     Example:
-    >>> gen = NoiseSeedGenerator(seed=7)
-    >>> first, second = gen.next(), gen.next()
-    >>> bool(tf.reduce_all(first == second))
-    False
-    >>> bool(tf.reduce_all(NoiseSeedGenerator(seed=7).next() == first))
-    True
-    >>> a = NoiseSeedGenerator(seed=7, owner="jitter").next()
-    >>> b = NoiseSeedGenerator(seed=7, owner="cutout").next()
-    >>> bool(tf.reduce_all(a == b))
-    False
+        >>> gen = NoiseSeedGenerator(seed=7)
+        >>> first, second = gen.next(), gen.next()
+        >>> bool(tf.reduce_all(first == second))
+        False
+        >>> bool(tf.reduce_all(NoiseSeedGenerator(seed=7).next() == first))
+        True
+        >>> a = NoiseSeedGenerator(seed=7, owner="jitter").next()
+        >>> b = NoiseSeedGenerator(seed=7, owner="cutout").next()
+        >>> bool(tf.reduce_all(a == b))
+        False
     """
 
     def __init__(self, seed: int | None = None, name: str | None = None, owner: str | None = None):
@@ -146,10 +146,10 @@ def derive_key(seed: int | None, label: str) -> int:
     key.
 
     Example:
-    >>> derive_key(42, "jitter") == derive_key(42, "jitter")
-    True
-    >>> derive_key(42, "jitter") == derive_key(42, "cutout")
-    False
+        >>> derive_key(42, "jitter") == derive_key(42, "jitter")
+        True
+        >>> derive_key(42, "jitter") == derive_key(42, "cutout")
+        False
     """
     high = 0 if seed is None else (seed + 1) & 0xFFFFFFFF
     low = zlib.crc32(label.encode("utf-8"))
@@ -162,9 +162,9 @@ def fold_in(seed: tf.Tensor, data) -> tf.Tensor:
     The first word is 64 Philox bits of `seed`, the second is `data` itself.
 
     Example:
-    >>> seed = tf.constant([1, 2], tf.int64)
-    >>> bool(tf.reduce_all(fold_in(seed, 0) == fold_in(seed, 1)))
-    False
+        >>> seed = tf.constant([1, 2], tf.int64)
+        >>> bool(tf.reduce_all(fold_in(seed, 0) == fold_in(seed, 1)))
+        False
     """
     word = tf.bitcast(uniform_bits((2,), seed), tf.int64)
     return tf.stack([word, tf.cast(data, tf.int64)])
@@ -215,13 +215,13 @@ def element_key_scope(key: tf.Tensor) -> Iterator[KeyScope]:
     generators is neither read nor advanced.
 
     Example:
-    >>> gen = NoiseSeedGenerator(seed=1, owner="jitter")
-    >>> with element_key_scope(tf.constant([5, 0], tf.int64)):
-    ...     first, second = gen.next(), gen.next()
-    >>> with element_key_scope(tf.constant([5, 0], tf.int64)):
-    ...     again = gen.next()
-    >>> bool(tf.reduce_all(first == again)), bool(tf.reduce_all(first == second))
-    (True, False)
+        >>> gen = NoiseSeedGenerator(seed=1, owner="jitter")
+        >>> with element_key_scope(tf.constant([5, 0], tf.int64)):
+        ...     first, second = gen.next(), gen.next()
+        >>> with element_key_scope(tf.constant([5, 0], tf.int64)):
+        ...     again = gen.next()
+        >>> bool(tf.reduce_all(first == again)), bool(tf.reduce_all(first == second))
+        (True, False)
     """
     scope = KeyScope(key)
     _SCOPES.scopes.append(scope)
@@ -240,9 +240,9 @@ def split_seed(seed: tf.Tensor, num: int) -> list[tf.Tensor]:
     """Derives `num` independent seeds from one, for layers that need several draws per call.
 
     Example:
-    >>> a, b = split_seed(tf.constant([1, 2], tf.int64), 2)
-    >>> bool(tf.reduce_all(a == b))
-    False
+        >>> a, b = split_seed(tf.constant([1, 2], tf.int64), 2)
+        >>> bool(tf.reduce_all(a == b))
+        False
     """
     seeds = tf.random.experimental.stateless_split(seed, num=num, alg=_PHILOX)
     return [seeds[i] for i in range(num)]
@@ -259,9 +259,9 @@ def normal(shape, seed: tf.Tensor, dtype=tf.float32) -> tf.Tensor:
     table's interpolation (its tails stop at 4.31 standard deviations).
 
     Example:
-    >>> z = normal((1001, 3), tf.constant([1, 2], tf.int64))
-    >>> z.shape, abs(float(tf.math.reduce_std(z)) - 1.0) < 0.05
-    (TensorShape([1001, 3]), True)
+        >>> z = normal((1001, 3), tf.constant([1, 2], tf.int64))
+        >>> z.shape, abs(float(tf.math.reduce_std(z)) - 1.0) < 0.05
+        (TensorShape([1001, 3]), True)
     """
     if in_xla_context():
         return counter_hash.normal(shape, seed, dtype)
@@ -293,9 +293,9 @@ def stream_seed(seed: tf.Tensor, stream: int) -> tf.Tensor:
     cheaper way than `split_seed` to draw several independent tensors from one call's seed.
 
     Example:
-    >>> seed = tf.constant([3, 4], tf.int64)
-    >>> bool(tf.reduce_all(uniform((4,), seed) == uniform((4,), stream_seed(seed, 1))))
-    False
+        >>> seed = tf.constant([3, 4], tf.int64)
+        >>> bool(tf.reduce_all(uniform((4,), seed) == uniform((4,), stream_seed(seed, 1))))
+        False
     """
     if not stream:
         return seed
@@ -308,9 +308,9 @@ def uniform(shape, seed: tf.Tensor, dtype=tf.float32, minval=0.0, maxval=1.0) ->
     Float draws are Philox outside XLA and `counter_hash.uniform` under XLA.
 
     Example:
-    >>> x = uniform((1000,), tf.constant([1, 2], tf.int64))
-    >>> bool(tf.reduce_min(x) >= 0.0) and bool(tf.reduce_max(x) < 1.0)
-    True
+        >>> x = uniform((1000,), tf.constant([1, 2], tf.int64))
+        >>> bool(tf.reduce_min(x) >= 0.0) and bool(tf.reduce_max(x) < 1.0)
+        True
     """
     dtype = tf.as_dtype(dtype)
     if in_xla_context() and dtype.is_floating:
@@ -342,8 +342,8 @@ def uniform_bits(shape, seed: tf.Tensor) -> tf.Tensor:
     """Uniformly random uint32 words: 32 random bits each (Philox; `counter_hash.bits` under XLA).
 
     Example:
-    >>> uniform_bits((3,), tf.constant([1, 2], tf.int64)).dtype
-    tf.uint32
+        >>> uniform_bits((3,), tf.constant([1, 2], tf.int64)).dtype
+        tf.uint32
     """
     if in_xla_context():
         return counter_hash.bits(shape, seed)
@@ -357,8 +357,8 @@ def shared_noise_shape(x: tf.Tensor, shared_axes) -> tf.Tensor | None:
     """The noise shape of `x` with size 1 on `shared_axes` (one draw shared along them).
 
     Example:
-    >>> shared_noise_shape(tf.zeros((2, 3, 4)), (-1,)).numpy().tolist()
-    [2, 3, 1]
+        >>> shared_noise_shape(tf.zeros((2, 3, 4)), (-1,)).numpy().tolist()
+        [2, 3, 1]
     """
     if not shared_axes:
         return None
@@ -372,8 +372,8 @@ def bernoulli(shape, probability, seed: tf.Tensor) -> tf.Tensor:
     """Boolean draws that are True with `probability` (a float or float32 tensor, broadcastable).
 
     Example:
-    >>> bool(tf.reduce_any(bernoulli((100,), 0.0, tf.constant([1, 2], tf.int64))))
-    False
+        >>> bool(tf.reduce_any(bernoulli((100,), 0.0, tf.constant([1, 2], tf.int64))))
+        False
     """
     return uniform(shape, seed) < tf.cast(probability, tf.float32)
 
@@ -387,9 +387,9 @@ def gamma(shape, alpha, seed: tf.Tensor) -> tf.Tensor:
         seed: a seed tensor of shape `(2,)`.
 
     Example:
-    >>> g = gamma((20000,), 3.0, tf.constant([1, 2], tf.int64))
-    >>> abs(float(tf.reduce_mean(g)) - 3.0) < 0.1
-    True
+        >>> g = gamma((20000,), 3.0, tf.constant([1, 2], tf.int64))
+        >>> abs(float(tf.reduce_mean(g)) - 3.0) < 0.1
+        True
     """
     key, counter = _key_counter(seed)
     return tf.raw_ops.StatelessRandomGammaV3(

@@ -26,9 +26,9 @@ def mask_along_axis(
         The masked tensor, same shape and dtype as `x`.
 
     Example:
-    >>> x = tf.ones((1, 2, 3))
-    >>> mask_along_axis(x, tf.constant([[False, True, False]]), 2).numpy().tolist()
-    [[[1.0, 0.0, 1.0], [1.0, 0.0, 1.0]]]
+        >>> x = tf.ones((1, 2, 3))
+        >>> mask_along_axis(x, tf.constant([[False, True, False]]), 2).numpy().tolist()
+        [[[1.0, 0.0, 1.0], [1.0, 0.0, 1.0]]]
     """
     rank = len(x.shape)
     index = tuple(slice(None) if i in (0, axis) else tf.newaxis for i in range(rank))
@@ -54,9 +54,9 @@ def temporal_dropout(
         The tensor with dropped steps, same shape and dtype.
 
     Example:
-    >>> y = temporal_dropout(tf.ones((2, 5, 3)), 1.0, tf.constant([1, 2], tf.int64))
-    >>> float(tf.reduce_max(y))
-    0.0
+        >>> y = temporal_dropout(tf.ones((2, 5, 3)), 1.0, tf.constant([1, 2], tf.int64))
+        >>> float(tf.reduce_max(y))
+        0.0
     """
     dropped = stream_uniform(tf.shape(x)[:2], seed) < tf.cast(rate, tf.float32)
     if not forward_fill:
@@ -80,8 +80,8 @@ def last_kept_step(kept: tf.Tensor) -> tf.Tensor:
         An int32 tensor `(batch, time)`.
 
     Example:
-    >>> last_kept_step(tf.constant([[False, True, False, True, False]])).numpy().tolist()
-    [[-1, 1, 1, 3, 3]]
+        >>> last_kept_step(tf.constant([[False, True, False, True, False]])).numpy().tolist()
+        [[-1, 1, 1, 3, 3]]
     """
     shape = tf.shape(kept)
     batch, length = shape[0], shape[1]

@@ -39,9 +39,9 @@ def band_mask(
         A boolean tensor of shape `(batch, length)`, True inside a band.
 
     Example:
-    >>> mask = band_mask(3, 50, tf.constant([1, 2], tf.int64), max_width=10, num_bands=2)
-    >>> mask.shape, bool(tf.reduce_all(tf.reduce_sum(tf.cast(mask, tf.int32), 1) <= 20))
-    (TensorShape([3, 50]), True)
+        >>> mask = band_mask(3, 50, tf.constant([1, 2], tf.int64), max_width=10, num_bands=2)
+        >>> mask.shape, bool(tf.reduce_all(tf.reduce_sum(tf.cast(mask, tf.int32), 1) <= 20))
+        (TensorShape([3, 50]), True)
     """
     length = tf.cast(length, tf.int32)
     draws = stream_uniform(tf.stack([tf.cast(batch, tf.int32), num_bands, 3]), seed)

@@ -36,13 +36,13 @@ def feature_mask(
         The masked tensor, same shape and dtype.
 
     Example:
-    >>> y = feature_mask(tf.ones((100, 100)), 0.3, tf.constant([1, 2], tf.int64))
-    >>> abs(float(tf.reduce_mean(tf.cast(y == 0.0, tf.float32))) - 0.3) < 0.03
-    True
-    >>> y = feature_mask(tf.ones((4, 3)), 1.0, tf.constant([1, 2], tf.int64),
-    ...                  fill_value=tf.constant([5.0, 6.0, 7.0]))
-    >>> y.numpy()[0].tolist()
-    [5.0, 6.0, 7.0]
+        >>> y = feature_mask(tf.ones((100, 100)), 0.3, tf.constant([1, 2], tf.int64))
+        >>> abs(float(tf.reduce_mean(tf.cast(y == 0.0, tf.float32))) - 0.3) < 0.03
+        True
+        >>> y = feature_mask(tf.ones((4, 3)), 1.0, tf.constant([1, 2], tf.int64),
+        ...                  fill_value=tf.constant([5.0, 6.0, 7.0]))
+        >>> y.numpy()[0].tolist()
+        [5.0, 6.0, 7.0]
     """
     mask_shape = tf.shape(x) if noise_shape is None else noise_shape
     if noise_stddev is None:

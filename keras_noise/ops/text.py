@@ -42,12 +42,12 @@ def token_mask(
         that is True at the selected positions (where a masked-LM loss belongs).
 
     Example:
-    >>> ids = tf.constant([[5, 6, 7, 0]])
-    >>> new, selected = token_mask(ids, 1.0, tf.constant([1, 2], tf.int64), mask_token_id=1,
-    ...                            vocabulary_size=10, mask_token_rate=1.0, random_token_rate=0.0,
-    ...                            protected_token_ids=(0,))
-    >>> new.numpy().tolist(), selected.numpy().tolist()
-    ([[1, 1, 1, 0]], [[True, True, True, False]])
+        >>> ids = tf.constant([[5, 6, 7, 0]])
+        >>> new, selected = token_mask(
+        ...     ids, 1.0, tf.constant([1, 2], tf.int64), mask_token_id=1, vocabulary_size=10,
+        ...     mask_token_rate=1.0, random_token_rate=0.0, protected_token_ids=(0,))
+        >>> new.numpy().tolist(), selected.numpy().tolist()
+        ([[1, 1, 1, 0]], [[True, True, True, False]])
     """
     shape = tf.shape(token_ids)
     dtype = token_ids.dtype

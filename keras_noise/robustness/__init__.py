@@ -13,11 +13,11 @@
 * `plot`, `plot_corruption_errors`, `plot_reliability`, `plot_certified_accuracy`: PNG figures.
 
 Example:
->>> from keras_noise import robustness
->>> robustness.SUITE[:4]
-('gaussian_noise', 'shot_noise', 'impulse_noise', 'speckle_noise')
->>> len(robustness.SUITE), robustness.CORRUPTIONS["jitter"].severity_name
-(18, 'sigma')
+    >>> from keras_noise import robustness
+    >>> robustness.SUITE[:4]
+    ('gaussian_noise', 'shot_noise', 'impulse_noise', 'speckle_noise')
+    >>> len(robustness.SUITE), robustness.CORRUPTIONS["jitter"].severity_name
+    (18, 'sigma')
 """
 
 from keras_noise.robustness.calibration import Calibration, CalibrationAccumulator, calibration

@@ -131,11 +131,11 @@ class CalibrationAccumulator:
     """Accumulates calibration statistics over batches; `result()` gives a `Calibration`.
 
     Example:
-    >>> acc = CalibrationAccumulator(num_bins=10)
-    >>> acc.update([0, 1], [[0.9, 0.1], [0.2, 0.8]])
-    >>> acc.update([1], [[0.7, 0.3]])
-    >>> round(acc.result().accuracy, 4)
-    0.6667
+        >>> acc = CalibrationAccumulator(num_bins=10)
+        >>> acc.update([0, 1], [[0.9, 0.1], [0.2, 0.8]])
+        >>> acc.update([1], [[0.7, 0.3]])
+        >>> round(acc.result().accuracy, 4)
+        0.6667
     """
 
     def __init__(self, num_bins: int = 15):
@@ -211,15 +211,15 @@ def calibration(y_true: Any, y_prob: Any, *, num_bins: int = 15) -> Calibration:
             labels out of range or of a shape that does not match, or `num_bins` < 1.
 
     Example:
-    >>> import keras_noise as kn
-    >>> result = kn.robustness.calibration([0, 1, 1, 0], [[0.9, 0.1], [0.2, 0.8], [0.6, 0.4],
-    ...                                                   [0.7, 0.3]], num_bins=5)
-    >>> round(result.ece, 4), round(result.brier, 4), result.bin_count
-    (0.3, 0.25, (0.0, 0.0, 1.0, 2.0, 1.0))
-    >>> kn.robustness.calibration([0], [[2.0, -1.0]])
-    Traceback (most recent call last):
-    ...
-    ValueError: Invalid value for `y_prob`: expected probabilities in [0, 1] ...
+        >>> import keras_noise as kn
+        >>> result = kn.robustness.calibration([0, 1, 1, 0], [[0.9, 0.1], [0.2, 0.8], [0.6, 0.4],
+        ...                                                   [0.7, 0.3]], num_bins=5)
+        >>> round(result.ece, 4), round(result.brier, 4), result.bin_count
+        (0.3, 0.25, (0.0, 0.0, 1.0, 2.0, 1.0))
+        >>> kn.robustness.calibration([0], [[2.0, -1.0]])
+        Traceback (most recent call last):
+        ...
+        ValueError: Invalid value for `y_prob`: expected probabilities in [0, 1] ...
 
     References:
         Guo, Pleiss, Sun and Weinberger, "On Calibration of Modern Neural Networks", ICML 2017.

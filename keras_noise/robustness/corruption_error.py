@@ -96,13 +96,13 @@ def corruption_errors(result: RobustnessResult, baseline: RobustnessResult) -> C
             the same severities in both results.
 
     Example:
-    >>> from keras_noise.robustness import Curve, RobustnessResult, corruption_errors
-    >>> def result(clean, fog):
-    ...     curve = Curve("fog", "corruption", "level", (1, 5), fog)
-    ...     return RobustnessResult("accuracy", clean, {"fog": curve}, num_examples=10)
-    >>> errors = corruption_errors(result(0.9, (0.8, 0.6)), result(0.9, (0.6, 0.4)))
-    >>> round(errors.ce["fog"], 4), round(errors.relative_ce["fog"], 4)
-    (0.6, 0.5)
+        >>> from keras_noise.robustness import Curve, RobustnessResult, corruption_errors
+        >>> def result(clean, fog):
+        ...     curve = Curve("fog", "corruption", "level", (1, 5), fog)
+        ...     return RobustnessResult("accuracy", clean, {"fog": curve}, num_examples=10)
+        >>> errors = corruption_errors(result(0.9, (0.8, 0.6)), result(0.9, (0.6, 0.4)))
+        >>> round(errors.ce["fog"], 4), round(errors.relative_ce["fog"], 4)
+        (0.6, 0.5)
     """
     for name, value in (("result", result), ("baseline", baseline)):
         if not isinstance(value, RobustnessResult):

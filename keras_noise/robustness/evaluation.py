@@ -246,15 +246,15 @@ def evaluate(
         TypeError: for attacks or corruptions on integer inputs (cast images to float).
 
     Example:
-    >>> import keras, numpy as np, keras_noise as kn
-    >>> model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(3, activation="softmax")])
-    >>> model.compile(loss="sparse_categorical_crossentropy")
-    >>> x, y = np.random.default_rng(0).uniform(size=(32, 4)), np.arange(32) % 3
-    >>> result = kn.robustness.evaluate(
-    ...     model, (x, y), corruptions={"jitter": [0.1]}, attacks={"fgsm": [0.1]},
-    ...     calibration=True, verbose=0)
-    >>> list(result), list(result["fgsm"]), sorted(result.ece)
-    (['clean', 'jitter', 'fgsm'], [0.1], ['clean', 'fgsm', 'jitter'])
+        >>> import keras, numpy as np, keras_noise as kn
+        >>> model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(3, "softmax")])
+        >>> model.compile(loss="sparse_categorical_crossentropy")
+        >>> x, y = np.random.default_rng(0).uniform(size=(32, 4)), np.arange(32) % 3
+        >>> result = kn.robustness.evaluate(
+        ...     model, (x, y), corruptions={"jitter": [0.1]}, attacks={"fgsm": [0.1]},
+        ...     calibration=True, verbose=0)
+        >>> list(result), list(result["fgsm"]), sorted(result.ece)
+        (['clean', 'jitter', 'fgsm'], [0.1], ['clean', 'fgsm', 'jitter'])
 
     References:
         Hendrycks and Dietterich, "Benchmarking Neural Network Robustness to Common Corruptions

@@ -143,13 +143,13 @@ def plot(
         TypeError: for values that are not `RobustnessResult`s.
 
     Example:
-    >>> import tempfile, pathlib
-    >>> from keras_noise.robustness import Curve, RobustnessResult, plot
-    >>> curve = Curve("fgsm", "attack", "epsilon", (0.1, 0.2), (0.5, 0.25))
-    >>> result = RobustnessResult("accuracy", 0.9, {"fgsm": curve}, num_examples=100)
-    >>> out = plot({"model": result}, pathlib.Path(tempfile.mkdtemp()) / "robustness.png")
-    >>> out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-    True
+        >>> import tempfile, pathlib
+        >>> from keras_noise.robustness import Curve, RobustnessResult, plot
+        >>> curve = Curve("fgsm", "attack", "epsilon", (0.1, 0.2), (0.5, 0.25))
+        >>> result = RobustnessResult("accuracy", 0.9, {"fgsm": curve}, num_examples=100)
+        >>> out = plot({"model": result}, pathlib.Path(tempfile.mkdtemp()) / "robustness.png")
+        >>> out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+        True
     """
     results = _check_results(results_by_model)
     panels: dict[str, tuple[str, str]] = {}

@@ -91,13 +91,13 @@ class RobustnessResult(Mapping):
         certified: None, or a `CertifiedAccuracy` curve (see `with_certified`).
 
     Example:
-    >>> from keras_noise.robustness import Curve, RobustnessResult
-    >>> curve = Curve("fgsm", "attack", "epsilon", (0.1, 0.2), (0.5, 0.25))
-    >>> result = RobustnessResult("accuracy", 0.9, {"fgsm": curve}, num_examples=100)
-    >>> result["clean"], result["fgsm"][0.2]
-    (0.9, 0.25)
-    >>> RobustnessResult.from_json(result.to_json()) == result
-    True
+        >>> from keras_noise.robustness import Curve, RobustnessResult
+        >>> curve = Curve("fgsm", "attack", "epsilon", (0.1, 0.2), (0.5, 0.25))
+        >>> result = RobustnessResult("accuracy", 0.9, {"fgsm": curve}, num_examples=100)
+        >>> result["clean"], result["fgsm"][0.2]
+        (0.9, 0.25)
+        >>> RobustnessResult.from_json(result.to_json()) == result
+        True
     """
 
     def __init__(

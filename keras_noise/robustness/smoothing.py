@@ -43,8 +43,8 @@ def clopper_pearson_lower(successes: Any, trials: Any, alpha: float) -> np.ndarr
     """One-sided ``1 - alpha`` Clopper-Pearson lower bounds on a binomial proportion.
 
     Example:
-    >>> abs(float(clopper_pearson_lower(10, 10, 0.05)) - 0.05 ** (1 / 10)) < 1e-9
-    True
+        >>> abs(float(clopper_pearson_lower(10, 10, 0.05)) - 0.05 ** (1 / 10)) < 1e-9
+        True
     """
     successes = np.asarray(successes, np.float64)
     trials = np.broadcast_to(np.asarray(trials, np.float64), successes.shape)
@@ -81,16 +81,17 @@ class RandomizedSmoothing:
             None.
 
     Example:
-    >>> import keras, numpy as np, keras_noise as kn
-    >>> model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(2)])
-    >>> model.set_weights([np.array([[0.0, 1.0], [0.0, 0.0]], "float32"), np.zeros(2, "float32")])
-    >>> smoothed = kn.robustness.RandomizedSmoothing(model, stddev=0.5, num_classes=2, seed=0)
-    >>> x = np.array([[1.0, 0.0], [-1.0, 0.0], [0.0, 0.0]], "float32")
-    >>> smoothed.predict(x, num_samples=200, alpha=0.001).tolist()
-    [1, 0, -1]
-    >>> classes, radii = smoothed.certify(x[:1], 100, 2000, alpha=0.001)
-    >>> int(classes[0]), bool(0.8 < radii[0] < 1.0)  # the exact radius is 1.0
-    (1, True)
+        >>> import keras, numpy as np, keras_noise as kn
+        >>> model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(2)])
+        >>> kernel = np.array([[0.0, 1.0], [0.0, 0.0]], "float32")
+        >>> model.set_weights([kernel, np.zeros(2, "float32")])
+        >>> smoothed = kn.robustness.RandomizedSmoothing(model, stddev=0.5, num_classes=2, seed=0)
+        >>> x = np.array([[1.0, 0.0], [-1.0, 0.0], [0.0, 0.0]], "float32")
+        >>> smoothed.predict(x, num_samples=200, alpha=0.001).tolist()
+        [1, 0, -1]
+        >>> classes, radii = smoothed.certify(x[:1], 100, 2000, alpha=0.001)
+        >>> int(classes[0]), bool(0.8 < radii[0] < 1.0)  # the exact radius is 1.0
+        (1, True)
 
     References:
         Cohen, Rosenfeld and Kolter, "Certified Adversarial Robustness via Randomized
@@ -276,10 +277,10 @@ def certified_accuracy(
             certified, in 20 steps).
 
     Example:
-    >>> curve = certified_accuracy([1, 0, -1], [0.5, 0.2, 0.0], [1, 1, 0], stddev=0.25,
-    ...                            radius_grid=[0.0, 0.3])
-    >>> curve.accuracy
-    (0.3333333333333333, 0.3333333333333333)
+        >>> curve = certified_accuracy([1, 0, -1], [0.5, 0.2, 0.0], [1, 1, 0], stddev=0.25,
+        ...                            radius_grid=[0.0, 0.3])
+        >>> curve.accuracy
+        (0.3333333333333333, 0.3333333333333333)
     """
     classes = np.asarray(classes).reshape(-1)
     radii = np.asarray(radii, np.float64).reshape(-1)

@@ -44,15 +44,15 @@ def plot_corruption_errors(
         dpi: the resolution.
 
     Example:
-    >>> import tempfile, pathlib
-    >>> from keras_noise.robustness import Curve, RobustnessResult, plot_corruption_errors
-    >>> def result(fog):
-    ...     curves = {"fog": Curve("fog", "corruption", "level", (1, 5), fog)}
-    ...     return RobustnessResult("accuracy", 0.9, curves, num_examples=10)
-    >>> out = plot_corruption_errors({"base": result((0.6, 0.4)), "noisy": result((0.8, 0.6))},
-    ...                              "base", pathlib.Path(tempfile.mkdtemp()) / "ce.png")
-    >>> out.read_bytes()[:4] == b"\x89PNG"
-    True
+        >>> import tempfile, pathlib
+        >>> from keras_noise.robustness import Curve, RobustnessResult, plot_corruption_errors
+        >>> def result(fog):
+        ...     curves = {"fog": Curve("fog", "corruption", "level", (1, 5), fog)}
+        ...     return RobustnessResult("accuracy", 0.9, curves, num_examples=10)
+        >>> out = plot_corruption_errors({"base": result((0.6, 0.4)), "noisy": result((0.8, 0.6))},
+        ...                              "base", pathlib.Path(tempfile.mkdtemp()) / "ce.png")
+        >>> out.read_bytes()[:4] == b"\x89PNG"
+        True
     """
     results = _check_results(results_by_model)
     if baseline not in results:
@@ -100,12 +100,12 @@ def plot_reliability(
     gap is shaded; the panel title gives the ECE. Empty bins are left blank.
 
     Example:
-    >>> import tempfile, pathlib
-    >>> from keras_noise.robustness import calibration, plot_reliability
-    >>> cal = calibration([0, 1, 1], [[0.9, 0.1], [0.3, 0.7], [0.6, 0.4]], num_bins=5)
-    >>> out = plot_reliability({"model": cal}, pathlib.Path(tempfile.mkdtemp()) / "rel.png")
-    >>> out.read_bytes()[:4] == b"\x89PNG"
-    True
+        >>> import tempfile, pathlib
+        >>> from keras_noise.robustness import calibration, plot_reliability
+        >>> cal = calibration([0, 1, 1], [[0.9, 0.1], [0.3, 0.7], [0.6, 0.4]], num_bins=5)
+        >>> out = plot_reliability({"model": cal}, pathlib.Path(tempfile.mkdtemp()) / "rel.png")
+        >>> out.read_bytes()[:4] == b"\x89PNG"
+        True
     """
     if not isinstance(calibrations_by_model, Mapping) or not calibrations_by_model:
         raise invalid_value(
@@ -164,12 +164,12 @@ def plot_certified_accuracy(
     Curves of one model must share their radii.
 
     Example:
-    >>> import tempfile, pathlib
-    >>> from keras_noise.robustness import CertifiedAccuracy, plot_certified_accuracy
-    >>> curve = CertifiedAccuracy(0.25, (0.0, 0.5), (0.8, 0.3), 0.1, 100)
-    >>> out = plot_certified_accuracy({"m": curve}, pathlib.Path(tempfile.mkdtemp()) / "c.png")
-    >>> out.read_bytes()[:4] == b"\x89PNG"
-    True
+        >>> import tempfile, pathlib
+        >>> from keras_noise.robustness import CertifiedAccuracy, plot_certified_accuracy
+        >>> curve = CertifiedAccuracy(0.25, (0.0, 0.5), (0.8, 0.3), 0.1, 100)
+        >>> out = plot_certified_accuracy({"m": curve}, pathlib.Path(tempfile.mkdtemp()) / "c.png")
+        >>> out.read_bytes()[:4] == b"\x89PNG"
+        True
     """
     if not isinstance(curves_by_model, Mapping) or not curves_by_model:
         raise invalid_value(

@@ -7,9 +7,9 @@ built once per seed and each value starts from the same saved weights: no rebuil
 each rung. `hypermodel` and `choose_strength` search strengths with KerasTuner instead.
 
 Example:
->>> import keras_noise as kn
->>> [(rung.num_values, rung.epochs) for rung in kn.tuning.halving.halving_plan(4, 20)]
-[(4, 5), (2, 10), (1, 20)]
+    >>> import keras_noise as kn
+    >>> [(rung.num_values, rung.epochs) for rung in kn.tuning.halving.halving_plan(4, 20)]
+    [(4, 5), (2, 10), (1, 20)]
 """
 
 from keras_noise.tuning import halving

@@ -92,12 +92,12 @@ def check_corruption(corruption: Any) -> tuple[str, Any] | None:
     The name and the severity are checked by `keras_noise.robustness.corrupt` itself.
 
     Example:
-    >>> check_corruption(["gaussian_noise", 3])
-    ('gaussian_noise', 3)
-    >>> check_corruption("gaussian_noise")
-    Traceback (most recent call last):
-    ...
-    ValueError: Invalid value for `corruption`: expected None or a pair (name, severity)...
+        >>> check_corruption(["gaussian_noise", 3])
+        ('gaussian_noise', 3)
+        >>> check_corruption("gaussian_noise")
+        Traceback (most recent call last):
+        ...
+        ValueError: Invalid value for `corruption`: expected None or a pair (name, severity)...
     """
     if corruption is None:
         return None

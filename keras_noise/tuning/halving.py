@@ -30,8 +30,8 @@ def full_plan(num_values: int, epochs: int) -> list[Rung]:
     """Every value trains for all `epochs`.
 
     Example:
-    >>> full_plan(3, 10)
-    [Rung(num_values=3, epochs=10)]
+        >>> full_plan(3, 10)
+        [Rung(num_values=3, epochs=10)]
     """
     return [Rung(num_values, epochs)]
 
@@ -40,10 +40,10 @@ def halving_plan(num_values: int, epochs: int) -> list[Rung]:
     """The rungs of successive halving (see the module docstring).
 
     Example:
-    >>> [(r.num_values, r.epochs) for r in halving_plan(6, 40)]
-    [(6, 5), (3, 10), (2, 20), (1, 40)]
-    >>> [(r.num_values, r.epochs) for r in halving_plan(1, 40)]
-    [(1, 40)]
+        >>> [(r.num_values, r.epochs) for r in halving_plan(6, 40)]
+        [(6, 5), (3, 10), (2, 20), (1, 40)]
+        >>> [(r.num_values, r.epochs) for r in halving_plan(1, 40)]
+        [(1, 40)]
     """
     sizes = [num_values]
     while sizes[-1] > 1:
@@ -58,8 +58,8 @@ def plan_cost(plan: Sequence[Rung]) -> int:
     """Epochs a plan trains per seed, each value continuing from its previous rung.
 
     Example:
-    >>> plan_cost(halving_plan(8, 40)), plan_cost(full_plan(8, 40))
-    (100, 320)
+        >>> plan_cost(halving_plan(8, 40)), plan_cost(full_plan(8, 40))
+        (100, 320)
     """
     cost, previous = 0, 0
     for rung in plan:
@@ -74,12 +74,12 @@ def keep_best(scores: Sequence[float], keep: int, mode: str) -> list[int]:
     A NaN score (a run that diverged) ranks below every number.
 
     Example:
-    >>> keep_best([0.5, 0.9, 0.7, 0.9], 2, "max")
-    [1, 3]
-    >>> keep_best([float("nan"), 0.1, 0.2], 1, "max")
-    [2]
-    >>> keep_best([0.5, 0.9, 0.7], 2, "min")
-    [0, 2]
+        >>> keep_best([0.5, 0.9, 0.7, 0.9], 2, "max")
+        [1, 3]
+        >>> keep_best([float("nan"), 0.1, 0.2], 1, "max")
+        [2]
+        >>> keep_best([0.5, 0.9, 0.7], 2, "min")
+        [0, 2]
     """
     sign = -1.0 if mode == "max" else 1.0
     ranked = sorted(

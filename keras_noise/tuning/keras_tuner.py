@@ -59,15 +59,17 @@ def choose_strength(
         ValueError: as `keras_noise.tuning.sweep` does for bad values or selections.
 
     Example:
-    >>> import keras, keras_noise as kn
-    >>> class HP:  # stands in for keras_tuner.HyperParameters
-    ...     def Choice(self, name, values, ordered=None):
-    ...         return values[-1]
-    >>> model = keras.Sequential([keras.Input((2,)), kn.layers.Jitter(0.0), keras.layers.Dense(1)])
-    >>> kn.tuning.choose_strength(HP(), model, [0.1, 0.2])
-    0.2
-    >>> round(float(model.layers[0].strength.numpy()), 4)
-    0.2
+        >>> import keras, keras_noise as kn
+        >>> class HP:  # stands in for keras_tuner.HyperParameters
+        ...     def Choice(self, name, values, ordered=None):
+        ...         return values[-1]
+        >>> model = keras.Sequential(
+        ...     [keras.Input((2,)), kn.layers.Jitter(0.0), keras.layers.Dense(1)]
+        ... )
+        >>> kn.tuning.choose_strength(HP(), model, [0.1, 0.2])
+        0.2
+        >>> round(float(model.layers[0].strength.numpy()), 4)
+        0.2
     """
     values = check_values(values)
     selection = select(model, layers, values, argument="model")

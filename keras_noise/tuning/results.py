@@ -33,13 +33,13 @@ class SweepResult:
         epochs_spent: the epochs trained in total, over every value and seed.
 
     Example:
-    >>> result = SweepResult("val_accuracy", "max", ["jitter/stddev"], [0], 10, "full", None,
-    ...     [{"value": 0.0, "mean": 0.8, "std": 0.0, "per_seed": [0.8], "epochs": 10},
-    ...      {"value": 0.1, "mean": 0.9, "std": 0.0, "per_seed": [0.9], "epochs": 10}], 20)
-    >>> result.best_value
-    0.1
-    >>> SweepResult.from_json(result.to_json()) == result
-    True
+        >>> result = SweepResult("val_accuracy", "max", ["jitter/stddev"], [0], 10, "full", None,
+        ...     [{"value": 0.0, "mean": 0.8, "std": 0.0, "per_seed": [0.8], "epochs": 10},
+        ...      {"value": 0.1, "mean": 0.9, "std": 0.0, "per_seed": [0.9], "epochs": 10}], 20)
+        >>> result.best_value
+        0.1
+        >>> SweepResult.from_json(result.to_json()) == result
+        True
     """
 
     metric: str
@@ -107,10 +107,11 @@ class SweepResult:
         """A Markdown table of every value (the best in bold), after the `summary` line.
 
         Example:
-        >>> result = SweepResult("val_loss", "min", ["j/stddev"], [0, 1], 4, "full", None,
-        ...     [{"value": 0.0, "mean": 0.5, "std": 0.1, "per_seed": [0.4, 0.6], "epochs": 4}], 8)
-        >>> print(result.to_markdown().splitlines()[-1])
-        | **0** | **0.5000** | 0.1000 | 0.4000, 0.6000 | 4 |
+            >>> row = {"value": 0.0, "mean": 0.5, "std": 0.1, "per_seed": [0.4, 0.6], "epochs": 4}
+            >>> result = SweepResult("val_loss", "min", ["j/stddev"], [0, 1], 4, "full", None,
+            ...     [row], 8)
+            >>> print(result.to_markdown().splitlines()[-1])
+            | **0** | **0.5000** | 0.1000 | 0.4000, 0.6000 | 4 |
         """
         lines = [
             self.summary(),

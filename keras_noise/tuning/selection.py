@@ -45,12 +45,12 @@ def check_values(values: Any) -> tuple[float, ...]:
     """Returns `values` as a tuple of distinct finite floats, or raises the package's error.
 
     Example:
-    >>> check_values([0, 0.1, 0.2])
-    (0.0, 0.1, 0.2)
-    >>> check_values([])
-    Traceback (most recent call last):
-    ...
-    ValueError: Invalid value for `values`: expected a non-empty sequence of ... Received: values=[]
+        >>> check_values([0, 0.1, 0.2])
+        (0.0, 0.1, 0.2)
+        >>> check_values([])
+        Traceback (most recent call last):
+        ...
+        ValueError: Invalid value for `values`: expected a non-empty sequence of ...values=[]
     """
     expected = "a non-empty sequence of distinct finite numbers (the strengths to try)"
     if isinstance(values, (str, bytes)) or not isinstance(values, Sequence) or not values:

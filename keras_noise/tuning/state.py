@@ -47,15 +47,15 @@ class Snapshot:
         extra: other components whose variables belong to the state (e.g. tf.data layers).
 
     Example:
-    >>> import keras
-    >>> model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
-    >>> model.compile("adam", "mse")
-    >>> build_optimizer(model)
-    >>> start = Snapshot(model)
-    >>> _ = model.layers[0].kernel.assign([[5.0], [5.0]])
-    >>> start.restore()
-    >>> bool((model.layers[0].kernel.numpy() != 5.0).all())
-    True
+        >>> import keras
+        >>> model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
+        >>> model.compile("adam", "mse")
+        >>> build_optimizer(model)
+        >>> start = Snapshot(model)
+        >>> _ = model.layers[0].kernel.assign([[5.0], [5.0]])
+        >>> start.restore()
+        >>> bool((model.layers[0].kernel.numpy() != 5.0).all())
+        True
     """
 
     def __init__(self, model: keras.Model, extra: Iterable[Any] = ()):

@@ -113,18 +113,18 @@ def sweep(
         TypeError: if `build_model` is not callable or returns no Keras model.
 
     Example:
-    >>> import keras, numpy as np, keras_noise as kn
-    >>> def build_model():
-    ...     model = keras.Sequential([keras.Input((4,)), kn.layers.Jitter(0.0, seed=0),
-    ...                               keras.layers.Dense(2, activation="softmax")])
-    ...     model.compile("adam", "sparse_categorical_crossentropy", metrics=["accuracy"])
-    ...     return model
-    >>> x = np.random.default_rng(0).normal(size=(64, 4)).astype("float32")
-    >>> y = (x[:, 0] > 0).astype("int32")
-    >>> result = kn.tuning.sweep(build_model, (x[:48], y[:48]), (x[48:], y[48:]),
-    ...                          values=[0.0, 0.5], epochs=2, verbose=0)
-    >>> [r["value"] for r in result.results], result.best_value in (0.0, 0.5)
-    ([0.0, 0.5], True)
+        >>> import keras, numpy as np, keras_noise as kn
+        >>> def build_model():
+        ...     model = keras.Sequential([keras.Input((4,)), kn.layers.Jitter(0.0, seed=0),
+        ...                               keras.layers.Dense(2, activation="softmax")])
+        ...     model.compile("adam", "sparse_categorical_crossentropy", metrics=["accuracy"])
+        ...     return model
+        >>> x = np.random.default_rng(0).normal(size=(64, 4)).astype("float32")
+        >>> y = (x[:, 0] > 0).astype("int32")
+        >>> result = kn.tuning.sweep(build_model, (x[:48], y[:48]), (x[48:], y[48:]),
+        ...                          values=[0.0, 0.5], epochs=2, verbose=0)
+        >>> [r["value"] for r in result.results], result.best_value in (0.0, 0.5)
+        ([0.0, 0.5], True)
     """
     if not callable(build_model) or isinstance(build_model, keras.layers.Layer):
         raise invalid_type(

@@ -24,10 +24,10 @@ def predictive_entropy(probabilities) -> tf.Tensor:
         A float32 tensor `(...)` with values in `[0, log K]` (`[0, log 2]` for a binary output).
 
     Example:
-    >>> round(float(predictive_entropy([[0.5, 0.5]])[0]), 4)  # log 2
-    0.6931
-    >>> float(predictive_entropy([[1.0, 0.0]])[0])
-    0.0
+        >>> round(float(predictive_entropy([[0.5, 0.5]])[0]), 4)  # log 2
+        0.6931
+        >>> float(predictive_entropy([[1.0, 0.0]])[0])
+        0.0
     """
     p = tf.cast(probabilities, tf.float32)
     if p.shape[-1] == 1:
@@ -50,13 +50,13 @@ def mutual_information(sample_probabilities) -> tf.Tensor:
         A float32 tensor `(...)` with values in `[0, log K]` (in nats).
 
     Example:
-    >>> import numpy as np
-    >>> agree = [[[0.5, 0.5]], [[0.5, 0.5]]]
-    >>> float(mutual_information(agree)[0])
-    0.0
-    >>> disagree = [[[1.0, 0.0]], [[0.0, 1.0]]]
-    >>> round(float(mutual_information(disagree)[0]), 4) == round(float(np.log(2.0)), 4)
-    True
+        >>> import numpy as np
+        >>> agree = [[[0.5, 0.5]], [[0.5, 0.5]]]
+        >>> float(mutual_information(agree)[0])
+        0.0
+        >>> disagree = [[[1.0, 0.0]], [[0.0, 1.0]]]
+        >>> round(float(mutual_information(disagree)[0]), 4) == round(float(np.log(2.0)), 4)
+        True
     """
     p = tf.cast(sample_probabilities, tf.float32)
     total = predictive_entropy(tf.reduce_mean(p, axis=0))

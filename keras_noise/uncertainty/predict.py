@@ -201,14 +201,14 @@ def predict_mc(
         TypeError: for an unsupported `x`.
 
     Example:
-    >>> import numpy as np, keras, keras_noise as kn
-    >>> model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(8),
-    ...                           kn.layers.MCDropout(0.5, seed=0),
-    ...                           keras.layers.Dense(3, activation="softmax")])
-    >>> result = kn.uncertainty.predict_mc(model, np.ones((5, 4), "float32"), samples=10,
-    ...                                    verbose=0)
-    >>> result.mean.shape, result.entropy.shape, bool((result.std > 0).any())
-    ((5, 3), (5,), True)
+        >>> import numpy as np, keras, keras_noise as kn
+        >>> model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(8),
+        ...                           kn.layers.MCDropout(0.5, seed=0),
+        ...                           keras.layers.Dense(3, activation="softmax")])
+        >>> result = kn.uncertainty.predict_mc(model, np.ones((5, 4), "float32"), samples=10,
+        ...                                    verbose=0)
+        >>> result.mean.shape, result.entropy.shape, bool((result.std > 0).any())
+        ((5, 3), (5,), True)
 
     References:
         Gal and Ghahramani, "Dropout as a Bayesian approximation: representing model uncertainty

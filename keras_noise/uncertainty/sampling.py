@@ -36,11 +36,11 @@ def stochastic_layers(model: keras.layers.Layer) -> list[keras.layers.Layer]:
     """The layers of `model` (nested ones included) that sample in `sampling_mode`.
 
     Example:
-    >>> import keras_noise as kn
-    >>> model = keras.Sequential([keras.Input((3,)), keras.layers.Dropout(0.1),
-    ...                           kn.layers.MCDropout(0.1), keras.layers.Dense(2)])
-    >>> [type(layer).__name__ for layer in stochastic_layers(model)]
-    ['Dropout', 'MCDropout']
+        >>> import keras_noise as kn
+        >>> model = keras.Sequential([keras.Input((3,)), keras.layers.Dropout(0.1),
+        ...                           kn.layers.MCDropout(0.1), keras.layers.Dense(2)])
+        >>> [type(layer).__name__ for layer in stochastic_layers(model)]
+        ['Dropout', 'MCDropout']
     """
     return [
         layer
@@ -78,14 +78,14 @@ def sampling_mode(model: keras.layers.Layer, *, samples: int = 1) -> Iterator[No
             noise, DropConnect) draw one per stacked sample. 1 for plain calls.
 
     Example:
-    >>> import numpy as np, keras_noise as kn
-    >>> model = keras.Sequential([keras.Input((8,)), kn.layers.MCDropout(0.5, seed=0)])
-    >>> x = np.ones((1, 8), "float32")
-    >>> bool(np.all(model(x) == x))
-    True
-    >>> with sampling_mode(model):
-    ...     bool(np.all(model(x) == x))
-    False
+        >>> import numpy as np, keras_noise as kn
+        >>> model = keras.Sequential([keras.Input((8,)), kn.layers.MCDropout(0.5, seed=0)])
+        >>> x = np.ones((1, 8), "float32")
+        >>> bool(np.all(model(x) == x))
+        True
+        >>> with sampling_mode(model):
+        ...     bool(np.all(model(x) == x))
+        False
     """
     samples = check_int("samples", samples, low=1)
     switched = [

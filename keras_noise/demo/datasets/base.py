@@ -57,8 +57,8 @@ def package_dir(module: str, *, pip_name: str, extra: str = "demo") -> Path:
         MissingDataPackageError: if the package is not installed; the message names the extra.
 
     Example:
-    >>> package_dir("keras_noise", pip_name="keras-noise").name
-    'keras_noise'
+        >>> package_dir("keras_noise", pip_name="keras-noise").name
+        'keras_noise'
     """
     spec = importlib.util.find_spec(module)
     if spec is None or not spec.submodule_search_locations:
@@ -98,10 +98,10 @@ def standardize(train: np.ndarray, test: np.ndarray, *, axis=0) -> tuple[np.ndar
     """Scales both arrays with the training mean and standard deviation along `axis`.
 
     Example:
-    >>> import numpy as np
-    >>> train, test = standardize(np.array([[0.0], [2.0]]), np.array([[4.0]]))
-    >>> train.ravel().tolist(), test.ravel().tolist()
-    ([-1.0, 1.0], [3.0])
+        >>> import numpy as np
+        >>> train, test = standardize(np.array([[0.0], [2.0]]), np.array([[4.0]]))
+        >>> train.ravel().tolist(), test.ravel().tolist()
+        ([-1.0, 1.0], [3.0])
     """
     mean = train.mean(axis=axis, keepdims=True)
     std = train.std(axis=axis, keepdims=True)
@@ -113,11 +113,11 @@ def stratified_split(labels: np.ndarray, *, test_fraction: float, seed: int):
     """Train and test indices, stratified by `labels` (or not, for float targets).
 
     Example:
-    >>> import numpy as np
-    >>> labels = np.array([0, 0, 0, 0, 1, 1, 1, 1])
-    >>> train, test = stratified_split(labels, test_fraction=0.5, seed=0)
-    >>> sorted(labels[test].tolist())
-    [0, 0, 1, 1]
+        >>> import numpy as np
+        >>> labels = np.array([0, 0, 0, 0, 1, 1, 1, 1])
+        >>> train, test = stratified_split(labels, test_fraction=0.5, seed=0)
+        >>> sorted(labels[test].tolist())
+        [0, 0, 1, 1]
     """
     from sklearn.model_selection import train_test_split
 

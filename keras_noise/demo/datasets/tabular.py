@@ -26,9 +26,9 @@ def load_breast_cancer_split(seed: int) -> Split:
     usual stand-in for a missing value.
 
     Example:
-    >>> split = load_breast_cancer_split(0)
-    >>> split.x_train.shape, split.x_test.shape, split.num_classes
-    ((398, 30), (171, 30), 2)
+        >>> split = load_breast_cancer_split(0)
+        >>> split.x_train.shape, split.x_test.shape, split.num_classes
+        ((398, 30), (171, 30), 2)
     """
     data = _sklearn_loader("breast_cancer")()
     labels = data.target.astype("int32")
@@ -43,9 +43,9 @@ def load_diabetes_split(seed: int) -> Split:
     Features and target are standardized with the training statistics (R² does not change).
 
     Example:
-    >>> split = load_diabetes_split(0)
-    >>> split.x_train.shape, split.num_classes, abs(float(split.y_train.mean())) < 1e-5
-    ((309, 10), None, True)
+        >>> split = load_diabetes_split(0)
+        >>> split.x_train.shape, split.num_classes, abs(float(split.y_train.mean())) < 1e-5
+        ((309, 10), None, True)
     """
     data = _sklearn_loader("diabetes")(scaled=False)
     target = data.target.astype("float64")

@@ -33,8 +33,8 @@ def tokenize(text: str) -> list[str]:
     """Lower-cased words and numbers.
 
     Example:
-    >>> tokenize("What's a CPU? It is 1 chip.")
-    ["what's", 'a', 'cpu', 'it', 'is', '1', 'chip']
+        >>> tokenize("What's a CPU? It is 1 chip.")
+        ["what's", 'a', 'cpu', 'it', 'is', '1', 'chip']
     """
     return _WORD.findall(text.lower())
 
@@ -43,9 +43,9 @@ def load_topic_utterances() -> tuple[list[str], np.ndarray, list[str]]:
     """The kept utterances, their topic ids, and the topic names (sorted).
 
     Example:
-    >>> texts, labels, topics = load_topic_utterances()
-    >>> len(topics) >= 5, len(texts) == len(labels), int(np.bincount(labels).max()) <= 400
-    (True, True, True)
+        >>> texts, labels, topics = load_topic_utterances()
+        >>> len(topics) >= 5, len(texts) == len(labels), int(np.bincount(labels).max()) <= 400
+        (True, True, True)
     """
     folder = package_dir("chatterbot_corpus", pip_name="chatterbot-corpus") / "data" / "english"
     try:
@@ -85,8 +85,8 @@ def encode(texts: list[str], vocabulary: dict[str, int], max_tokens: int) -> np.
     """Token ids `(N, max_tokens)` int32: cut, padded with `PAD_ID`, unknown words `UNKNOWN_ID`.
 
     Example:
-    >>> encode(["a b z"], {"a": 2, "b": 3}, 5).tolist()
-    [[2, 3, 1, 0, 0]]
+        >>> encode(["a b z"], {"a": 2, "b": 3}, 5).tolist()
+        [[2, 3, 1, 0, 0]]
     """
     ids = np.full((len(texts), max_tokens), PAD_ID, "int32")
     for row, text in enumerate(texts):
@@ -99,11 +99,11 @@ def load_topics_split(seed: int, *, min_count: int = 2) -> Split:
     """A stratified 75/25 split; the vocabulary is the training words seen `min_count` times.
 
     Example:
-    >>> split = load_topics_split(0)
-    >>> split.x_train.dtype.name, split.x_train.shape[1], split.num_classes >= 5
-    ('int32', 24, True)
-    >>> int(split.x_train.max()) < split.vocabulary_size
-    True
+        >>> split = load_topics_split(0)
+        >>> split.x_train.dtype.name, split.x_train.shape[1], split.num_classes >= 5
+        ('int32', 24, True)
+        >>> int(split.x_train.max()) < split.vocabulary_size
+        True
     """
     texts, labels, topics = load_topic_utterances()
     train, test = stratified_split(labels, test_fraction=TEST_FRACTION, seed=seed)

@@ -31,9 +31,9 @@ def load_gunpoint_split(seed: int = 0) -> Split:
         The split.
 
     Example:
-    >>> split = load_gunpoint_split()
-    >>> split.x_train.shape, split.x_test.shape, sorted(set(split.y_test.tolist()))
-    ((50, 150, 1), (150, 150, 1), [0, 1])
+        >>> split = load_gunpoint_split()
+        >>> split.x_train.shape, split.x_test.shape, sorted(set(split.y_test.tolist()))
+        ((50, 150, 1), (150, 150, 1), [0, 1])
     """
     del seed
     x_train, y_train = _read("TRAIN")

@@ -58,10 +58,10 @@ def markdown_table(table: Table) -> str:
     """The summary as a Markdown table of `mean ± std`.
 
     Example:
-    >>> print(markdown_table({"baseline": {"clean": {"mean": 90.0, "std": 1.25}}}))
-    | recipe | clean |
-    |---|---:|
-    | baseline | 90.0 ± 1.2 |
+        >>> print(markdown_table({"baseline": {"clean": {"mean": 90.0, "std": 1.25}}}))
+        | recipe | clean |
+        |---|---:|
+        | baseline | 90.0 ± 1.2 |
     """
     labels = list(next(iter(table.values())))
     lines = ["| recipe | " + " | ".join(labels) + " |", "|---" + "|---:" * len(labels) + "|"]
@@ -85,15 +85,15 @@ def compare(
     recipe was better on every seed, worse on every seed, the same, or mixed.
 
     Example:
-    >>> import dataclasses
-    >>> from keras_noise.demo.tasks import load_task
-    >>> experiment = load_task("text").experiments[0]
-    >>> def run(clean):
-    ...     return RobustnessResult("accuracy", clean, {}, num_examples=10)
-    >>> runs = {"baseline": [run(0.8), run(0.9)], "noise": [run(0.85), run(0.92)]}
-    >>> experiment = dataclasses.replace(experiment, corruptions=())
-    >>> compare(experiment, runs, "noise", "clean")
-    '+3.5 ± 2.1 (better on every seed)'
+        >>> import dataclasses
+        >>> from keras_noise.demo.tasks import load_task
+        >>> experiment = load_task("text").experiments[0]
+        >>> def run(clean):
+        ...     return RobustnessResult("accuracy", clean, {}, num_examples=10)
+        >>> runs = {"baseline": [run(0.8), run(0.9)], "noise": [run(0.85), run(0.92)]}
+        >>> experiment = dataclasses.replace(experiment, corruptions=())
+        >>> compare(experiment, runs, "noise", "clean")
+        '+3.5 ± 2.1 (better on every seed)'
     """
     ours = [_run_values(experiment, run)[column] for run in runs[recipe]]
     theirs = [_run_values(experiment, run)[column] for run in runs[reference]]

@@ -23,10 +23,10 @@ def score(model: keras.Model, x: np.ndarray, y: np.ndarray, metric: str) -> floa
     """Accuracy (argmax of the outputs) or R² (`1 - SSE / SST`) of `model` on `(x, y)`.
 
     Example:
-    >>> import keras, numpy as np
-    >>> model = keras.Sequential([keras.Input((1,)), keras.layers.Identity()])
-    >>> score(model, np.array([[1.0], [2.0], [3.0]]), np.array([1.0, 2.0, 3.0]), "r2")
-    1.0
+        >>> import keras, numpy as np
+        >>> model = keras.Sequential([keras.Input((1,)), keras.layers.Identity()])
+        >>> score(model, np.array([[1.0], [2.0], [3.0]]), np.array([1.0, 2.0, 3.0]), "r2")
+        1.0
     """
     outputs = np.asarray(model(x, training=False))  # one call: test sets are small
     if metric == "r2":

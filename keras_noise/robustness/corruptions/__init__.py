@@ -23,16 +23,16 @@ applies one. Two kinds of severity, never mixed under one name:
   ``feature_mask`` (rate). They also apply to non-image data (except ``occlusion``).
 
 Example:
->>> import numpy as np, keras_noise as kn
->>> images = np.full((2, 32, 32, 3), 0.5, "float32")
->>> foggy = kn.robustness.corrupt(images, "fog", 3, seed=0)
->>> foggy.shape, foggy.dtype.name
-(TensorShape([2, 32, 32, 3]), 'float32')
->>> bool(np.all(kn.robustness.corrupt(images, "fog", 3, seed=0) == foggy))
-True
->>> corruptions = kn.robustness.CORRUPTIONS
->>> corruptions["fog"].severity_name, corruptions["jitter"].severity_name
-('level', 'sigma')
+    >>> import numpy as np, keras_noise as kn
+    >>> images = np.full((2, 32, 32, 3), 0.5, "float32")
+    >>> foggy = kn.robustness.corrupt(images, "fog", 3, seed=0)
+    >>> foggy.shape, foggy.dtype.name
+    (TensorShape([2, 32, 32, 3]), 'float32')
+    >>> bool(np.all(kn.robustness.corrupt(images, "fog", 3, seed=0) == foggy))
+    True
+    >>> corruptions = kn.robustness.CORRUPTIONS
+    >>> corruptions["fog"].severity_name, corruptions["jitter"].severity_name
+    ('level', 'sigma')
 """
 
 from __future__ import annotations
@@ -280,15 +280,15 @@ def corrupt(images: Any, corruption: str, severity: Any, *, seed: Any = None) ->
         TypeError: for integer images.
 
     Example:
-    >>> import numpy as np, keras_noise as kn
-    >>> x = np.random.default_rng(0).uniform(size=(4, 24, 40, 1)).astype("float32")
-    >>> blurred = kn.robustness.corrupt(x, "gaussian_blur", 5)
-    >>> float(np.std(blurred)) < float(np.std(x))
-    True
-    >>> kn.robustness.corrupt(x, "fog", 6)
-    Traceback (most recent call last):
-    ...
-    ValueError: Invalid value for `severity`: expected an integer in [1, 5]. Received: severity=6
+        >>> import numpy as np, keras_noise as kn
+        >>> x = np.random.default_rng(0).uniform(size=(4, 24, 40, 1)).astype("float32")
+        >>> blurred = kn.robustness.corrupt(x, "gaussian_blur", 5)
+        >>> float(np.std(blurred)) < float(np.std(x))
+        True
+        >>> kn.robustness.corrupt(x, "fog", 6)
+        Traceback (most recent call last):
+        ...
+        ValueError: Invalid value for `severity`: expected an integer in [1, 5]. ...severity=6
     """
     entry = get(corruption)
     severity = entry.check_severity(severity)
