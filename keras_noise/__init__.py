@@ -4,7 +4,7 @@ Noise at the input, the activations, the weights and the gradients, plus masking
 smoothing and adversarial examples; strengths are variables that schedules move without
 retracing, and trained models export to SavedModels that contain no randomness.
 
-Example:
+Examples:
     >>> import keras, keras_noise as kn
     >>> layers = [keras.Input((4,)), kn.layers.Jitter(stddev=0.1), keras.layers.Dense(2)]
     >>> model = keras.Sequential(layers)

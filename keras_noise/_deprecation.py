@@ -38,7 +38,7 @@ def renamed_arguments(**renames: str | tuple[str, Callable[[Any], Any]]) -> Call
         A decorator. The decorated function keeps the signature of the original (for
         `inspect.signature` and for Keras, which reads it to record constructor arguments).
 
-    Example:
+    Examples:
         >>> import warnings
         >>> class Layer:
         ...     @renamed_arguments(rate="probability")
@@ -91,7 +91,7 @@ def deprecated_alias(cls: type, old_name: str) -> type:
     still load. The alias records the class it stands for in `deprecated_alias_of`, so tests that
     enumerate public layers list it as deprecated rather than as a layer of its own.
 
-    Example:
+    Examples:
         >>> import warnings
         >>> class New:
         ...     def __init__(self, value=1):

@@ -28,7 +28,7 @@ def invalid_value(name: str, expected: str, received: Any) -> ValueError:
     Returns:
         A `ValueError` with the message template shared by the whole package.
 
-    Example:
+    Examples:
         >>> str(invalid_value("rate", "a float in [0, 1)", 1.5))
         'Invalid value for `rate`: expected a float in [0, 1). Received: rate=1.5'
     """
@@ -82,7 +82,7 @@ def check_float(
     Raises:
         ValueError: for a bool, a non-number, NaN, infinity or a value out of range.
 
-    Example:
+    Examples:
         >>> check_float("rate", 0.25, low=0.0, high=1.0, high_inclusive=False)
         0.25
         >>> check_float("stddev", -1, low=0.0)
@@ -106,7 +106,7 @@ def check_float(
 def check_int(name: str, value: Any, *, low: int | None = None, high: int | None = None) -> int:
     """Returns `value` as a Python int after checking it is an integer in `[low, high]`.
 
-    Example:
+    Examples:
         >>> check_int("num_bands", 2, low=1)
         2
         >>> check_int("num_bands", 1.5, low=1)
@@ -133,7 +133,7 @@ def check_int(name: str, value: Any, *, low: int | None = None, high: int | None
 def check_choice(name: str, value: Any, choices: Iterable[Any]) -> Any:
     """Returns `value` after checking it is one of `choices`.
 
-    Example:
+    Examples:
         >>> check_choice("distribution", "normal", ("normal", "uniform"))
         'normal'
         >>> check_choice("distribution", "gauss", ("normal", "uniform"))
@@ -170,7 +170,7 @@ def check_range(
     Raises:
         ValueError: if the value is not a pair of finite numbers, is out of order or out of bounds.
 
-    Example:
+    Examples:
         >>> check_range("value_range", (0, 255))
         (0.0, 255.0)
         >>> check_range("snr_db", (20, 10))
@@ -203,7 +203,7 @@ def check_range(
 def check_axes(name: str, value: Any) -> tuple[int, ...] | None:
     """Returns axes as a tuple of ints (an int counts as one axis); None stays None.
 
-    Example:
+    Examples:
         >>> check_axes("shared_axes", -1)
         (-1,)
         >>> check_axes("shared_axes", "x")
@@ -223,7 +223,7 @@ def check_axes(name: str, value: Any) -> tuple[int, ...] | None:
 def check_known_names(name: str, value: Any, known: Iterable[str], what: str) -> None:
     """Raises the shared error unless every name in `value` is one of `known` (all listed).
 
-    Example:
+    Examples:
         >>> check_known_names("attacks", ["fgsm", "cw"], ("fgsm", "pgd"), "attacks")
         Traceback (most recent call last):
         ...
@@ -244,7 +244,7 @@ def check_known_names(name: str, value: Any, known: Iterable[str], what: str) ->
 def check_seed(value: Any) -> int | None:
     """Returns the seed after checking it is None or a non-negative integer.
 
-    Example:
+    Examples:
         >>> check_seed(None) is None
         True
         >>> check_seed(-3)
@@ -270,7 +270,7 @@ def check_rank(
         ranks: the allowed ranks.
         what: what the ranks mean, e.g. "(batch, height, width, channels)".
 
-    Example:
+    Examples:
         >>> check_rank("cutout", (32, 32), (3, 4), "images (height, width, channels)")
         Traceback (most recent call last):
         ...

@@ -107,7 +107,7 @@ class GradientNoise(keras.optimizers.Optimizer):
         seed: an int >= 0 for reproducible noise, or None.
         name: the optimizer's name.
 
-    Example:
+    Examples:
         >>> import keras, keras_noise as kn
         >>> optimizer = kn.optimizers.GradientNoise(keras.optimizers.SGD(0.1), eta=0.01, seed=0)
         >>> w = keras.Variable([0.0, 0.0])
@@ -175,7 +175,7 @@ class GradientNoise(keras.optimizers.Optimizer):
     def set_strength(self, value: float) -> None:
         """Validates and assigns `eta`; errors name the optimizer and the value.
 
-        Example:
+        Examples:
             >>> import keras, keras_noise as kn
             >>> optimizer = kn.optimizers.GradientNoise(keras.optimizers.SGD(), name="gn")
             >>> optimizer.set_strength(-0.1)
@@ -188,7 +188,7 @@ class GradientNoise(keras.optimizers.Optimizer):
     def stddev(self, step=None) -> tf.Tensor:
         """The noise standard deviation ``sqrt(eta / (1 + t) ** gamma)`` at `step` (default: now).
 
-        Example:
+        Examples:
             >>> import keras, keras_noise as kn
             >>> optimizer = kn.optimizers.GradientNoise(keras.optimizers.SGD(), eta=0.25, gamma=1.0)
             >>> round(float(optimizer.stddev(3)), 4)

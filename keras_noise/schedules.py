@@ -14,7 +14,7 @@ Schedules do not restrict their values: a schedule that produces a value the com
 accept (a negative standard deviation, NaN) fails at the first assignment, with an error naming
 the component and the value.
 
-Example:
+Examples:
     >>> from keras_noise import schedules
     >>> warm_then_anneal = schedules.Chain(
     ...     [schedules.Warmup(0.2, hold=2, ramp=2), schedules.Cosine(0.2, 0.0, duration=4)],
@@ -132,7 +132,7 @@ class Constant(Schedule):
     Args:
         value: the strength.
 
-    Example:
+    Examples:
         >>> Constant(0.1)(7)
         0.1
     """
@@ -156,7 +156,7 @@ class Linear(_Ramp):
         end: the value at `t >= duration`.
         duration: the length of the ramp in epochs or steps, > 0.
 
-    Example:
+    Examples:
         >>> schedule = Linear(0.0, 0.2, duration=4)
         >>> [schedule(t) for t in (0, 2, 4, 9)]
         [0.0, 0.1, 0.2, 0.2]
@@ -178,7 +178,7 @@ class Cosine(_Ramp):
         end: the value once the anneal is over, as in `Linear`.
         duration: the number of epochs or steps the anneal takes, > 0.
 
-    Example:
+    Examples:
         >>> schedule = Cosine(0.2, 0.0, duration=10)
         >>> [round(schedule(t), 3) for t in (0, 5, 10, 20)]
         [0.2, 0.1, 0.0, 0.0]
@@ -201,7 +201,7 @@ class Exponential(_Decay):
         factor: the multiplier per `every` epochs or steps, > 0 (< 1 decays, > 1 grows).
         every: the period of one full `factor`, > 0.
 
-    Example:
+    Examples:
         >>> schedule = Exponential(0.4, 0.5, every=2)
         >>> [round(schedule(t), 3) for t in (0, 1, 2, 4)]
         [0.4, 0.283, 0.2, 0.1]
@@ -225,7 +225,7 @@ class Step(_Decay):
         factor: the multiplier applied at each step of the staircase, > 0.
         every: the width of one stair, > 0.
 
-    Example:
+    Examples:
         >>> schedule = Step(0.2, 0.5, every=3)
         >>> [schedule(t) for t in (0, 2, 3, 6)]
         [0.2, 0.2, 0.1, 0.05]
@@ -256,7 +256,7 @@ class Piecewise(Schedule):
         boundaries: strictly increasing epochs or steps, > 0, where the value changes.
         values: the values, one more than there are boundaries.
 
-    Example:
+    Examples:
         >>> schedule = Piecewise(boundaries=[2, 5], values=[0.0, 0.1, 0.05])
         >>> [schedule(t) for t in (0, 1, 2, 4, 5, 9)]
         [0.0, 0.0, 0.1, 0.1, 0.05, 0.05]
@@ -294,7 +294,7 @@ class Warmup(Schedule):
         hold: how long the strength stays 0, in epochs or steps, >= 0.
         ramp: the length of the linear ramp from 0 to `value`, > 0.
 
-    Example:
+    Examples:
         >>> schedule = Warmup(0.3, hold=2, ramp=3)
         >>> [round(schedule(t), 3) for t in (0, 2, 3, 5, 8)]
         [0.0, 0.0, 0.1, 0.3, 0.3]
@@ -325,7 +325,7 @@ class Chain(Schedule):
         schedules: the schedules (instances of `Schedule`), one more than there are boundaries.
         boundaries: strictly increasing epochs or steps, > 0, where the next schedule takes over.
 
-    Example:
+    Examples:
         >>> schedule = Chain([Linear(0.0, 0.2, duration=2), Linear(0.2, 0.0, duration=4)],
         ...                  boundaries=[2])
         >>> [round(schedule(t), 3) for t in (0, 1, 2, 4, 6, 9)]

@@ -115,12 +115,13 @@ def _docstrings():
                     yield f"{path.relative_to(ROOT)}:{getattr(node, 'name', '<module>')}", docstring
 
 
-def test_example_sections_are_indented_under_their_title():
-    """Google style, as the site's parser reads it: flush doctests would render as quotes."""
-    flush = [
-        where
-        for where, docstring in _docstrings()
-        for match in re.finditer(r"^Examples?:\n(?=\S)", docstring, flags=re.MULTILINE)
-    ]
-    assert len(list(_docstrings())) > 200
-    assert not flush, f"Example sections whose body is not indented under the title: {flush}"
+def test_example_sections_are_titled_examples_and_indented_under_the_title():
+    """Google style, as the site's parser reads it: griffe renders an `Examples:` section's
+    doctests as code, but an `Example:` section as a Markdown admonition (where `[0.1, 0.2]` in
+    an output is a broken cross-reference), and flush doctests as quotes."""
+    docstrings = list(_docstrings())
+    singular = [where for where, text in docstrings if re.search(r"^Example:", text, re.M)]
+    flush = [where for where, text in docstrings if re.search(r"^Examples:\n(?=\S)", text, re.M)]
+    assert len(docstrings) > 200
+    assert not singular, f"`Example:` sections (write `Examples:`): {singular}"
+    assert not flush, f"Examples sections whose body is not indented under the title: {flush}"

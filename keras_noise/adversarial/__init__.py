@@ -1,6 +1,6 @@
 """Adversarial examples and adversarial training: FGSM, PGD and `AdversarialModel`.
 
-Example:
+Examples:
     >>> import keras_noise as kn
     >>> sorted(name for name in kn.adversarial.__all__)
     ['AdversarialModel', 'fgsm', 'pgd']

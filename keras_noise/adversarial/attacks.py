@@ -94,7 +94,7 @@ def fgsm(
             compatible with the model's output.
         TypeError: for integer or nested inputs.
 
-    Example:
+    Examples:
         >>> import keras, numpy as np, keras_noise as kn
         >>> model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(3)])
         >>> x, y = np.full((2, 4), 0.5, "float32"), np.array([0, 2])
@@ -163,7 +163,7 @@ def pgd(
             low >= high, or a loss that is missing or not compatible with the model's output.
         TypeError: for integer or nested inputs.
 
-    Example:
+    Examples:
         An L2 attack on a compiled model (its loss is used):
 
         >>> import keras, numpy as np, keras_noise as kn

@@ -94,7 +94,7 @@ class AdversarialModel(StrengthState, keras.Model):
     Returns:
         The inner model's outputs.
 
-    Example:
+    Examples:
         >>> import keras, numpy as np, keras_noise as kn
         >>> inner = keras.Sequential([keras.Input((4,)), keras.layers.Dense(3)])
         >>> model = kn.adversarial.AdversarialModel(inner, method="fgsm", epsilon=0.1, seed=0)

@@ -5,7 +5,7 @@
 * `selectors`: checking the scheduler's selectors and schedules, and their (de)serialization.
 * `scheduler`: the `NoiseScheduler` callback.
 
-Example:
+Examples:
     >>> import keras_noise as kn
     >>> sorted(kn.callbacks.__all__)
     ['NoiseScheduler', 'find_noise_components', 'is_noise_component']

@@ -25,7 +25,7 @@ def is_noise_component(obj: Any) -> bool:
     `set_strength(value)` that validates and assigns it. The name of the strength in logs comes
     from the optional `strength_name` attribute (default "strength").
 
-    Example:
+    Examples:
         >>> import keras, keras_noise as kn
         >>> is_noise_component(kn.layers.Jitter(stddev=0.1))
         True
@@ -58,7 +58,7 @@ def find_noise_components(model: keras.layers.Layer) -> list[Any]:
     Returns:
         The components, each once, in depth-first order.
 
-    Example:
+    Examples:
         >>> import keras, keras_noise as kn
         >>> inner = keras.Sequential([kn.layers.Jitter(0.1, name="j2")], name="inner")
         >>> model = keras.Sequential([keras.Input((3,)), kn.layers.Jitter(0.1, name="j1"), inner])

@@ -116,7 +116,7 @@ class NoiseScheduler(keras.callbacks.Callback):
         per: "epoch" or "step", the unit of the schedule's argument.
         verbose: 0 (silent) or 1 (print the strengths when they change at an epoch start).
 
-    Example:
+    Examples:
         >>> import keras, numpy as np, keras_noise as kn
         >>> model = keras.Sequential([keras.Input((4,)), kn.layers.Jitter(0.0, name="jitter"),
         ...                           keras.layers.Dense(1)])

@@ -51,7 +51,7 @@ def element_key(seed: int, epoch: tf.Tensor, index: tf.Tensor) -> tf.Tensor:
         `element_key_scope(key)` derives its seed from it. More inputs (a shard index...) can
         be folded in with `keras_noise.ops.random.fold_in`.
 
-    Example:
+    Examples:
         >>> a = element_key(3, tf.constant(0, tf.int64), tf.constant(7, tf.int64))
         >>> b = element_key(3, tf.constant(1, tf.int64), tf.constant(7, tf.int64))
         >>> bool(tf.reduce_all(a == b))
@@ -111,7 +111,7 @@ def map(  # noqa: A001 - mirrors `tf.data.Dataset.map`, as `kn.data.map`.
     Returns:
         The mapped dataset.
 
-    Example:
+    Examples:
         >>> import numpy as np, tensorflow as tf, keras_noise as kn
         >>> ds = tf.data.Dataset.from_tensor_slices(np.zeros((6, 3), "float32")).batch(2)
         >>> def run():

@@ -153,7 +153,7 @@ def distribute(
         ValueError: if nothing listens at `service`, if `processing_mode` is unknown, or if
             `dataset` already draws counter-based noise, which would repeat on every worker.
 
-    Example:
+    Examples:
         >>> import numpy as np, tensorflow as tf, keras_noise as kn
         >>> svc = tf.data.experimental.service
         >>> dispatcher = svc.DispatchServer()

@@ -107,7 +107,7 @@ class NothingSelected(keras.layers.Layer):
     Such a layer returns ``(outputs, selected)``; at inference nothing is selected, so this
     returns ``(inputs, all-False mask)``, keeping the model's two outputs wired.
 
-    Example:
+    Examples:
         >>> import numpy as np
         >>> ids, selected = NothingSelected()(np.array([[3, 4]]))
         >>> ids.numpy().tolist(), selected.numpy().tolist()
@@ -141,7 +141,7 @@ def _keras_classes(names) -> tuple[type, ...]:
 def is_noise_layer(layer: keras.layers.Layer) -> bool:
     """Whether `strip_noise` removes or replaces `layer` (see the module docstring).
 
-    Example:
+    Examples:
         >>> import keras, keras_noise as kn
         >>> is_noise_layer(kn.layers.Jitter(stddev=0.1)), is_noise_layer(keras.layers.RandomFlip())
         (True, True)

@@ -132,7 +132,7 @@ def find_random_ops(
     Raises:
         ValueError: if `path` is not a SavedModel folder.
 
-    Example:
+    Examples:
         >>> import keras, tempfile
         >>> model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2)])
         >>> folder = tempfile.mkdtemp()

@@ -271,7 +271,7 @@ def export_noise_free(
         NoiseFreeExportError: if the SavedModel fails a check (`error.report`); nothing is
             left at `path`.
 
-    Example:
+    Examples:
         >>> import keras, tempfile, keras_noise as kn
         >>> model = keras.Sequential([
         ...     keras.Input((8,), name="features"),

@@ -234,7 +234,7 @@ def strip_noise(model: keras.Model) -> keras.Model:
             which traces it with ``training=False`` and verifies the result) or a non-model.
         ValueError: for a model that is not built.
 
-    Example:
+    Examples:
         >>> import keras, numpy as np, keras_noise as kn
         >>> model = keras.Sequential([
         ...     keras.Input((4,)),

@@ -18,7 +18,7 @@ from keras_noise._validation import invalid_type, invalid_value
 def check_tflite_options(options: Mapping[str, Any] | None) -> dict[str, Any]:
     """Checks `tflite_options`: converter attribute paths (e.g. ``"target_spec.supported_ops"``).
 
-    Example:
+    Examples:
         >>> import tensorflow as tf
         >>> check_tflite_options({"optimizations": [tf.lite.Optimize.DEFAULT]})
         {'optimizations': [<Optimize.DEFAULT: 'DEFAULT'>]}

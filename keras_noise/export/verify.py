@@ -208,7 +208,7 @@ def verify_noise_free(
     Raises:
         ValueError: if `path` is not a SavedModel folder, or for an unknown `signature`.
 
-    Example:
+    Examples:
         >>> import keras, tempfile, keras_noise as kn
         >>> model = keras.Sequential([keras.Input((6, 4, 1)), keras.layers.RandomErasing()])
         >>> folder = tempfile.mkdtemp()

@@ -83,7 +83,7 @@ def shared_axes_from_noise_shape(value) -> tuple[int, ...] | None:
     not. An int size (another int than 1) also checked the input's size; `shared_axes` has no
     equivalent, so it is an error naming `noise_shape`.
 
-    Example:
+    Examples:
         >>> shared_axes_from_noise_shape((None, 1, None))
         (1,)
         >>> shared_axes_from_noise_shape((None, 3))

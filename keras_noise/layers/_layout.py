@@ -19,7 +19,7 @@ from keras_noise._validation import invalid_value
 def check_batched(value) -> bool | None:
     """Validates the `batched` constructor argument: None (read from the rank), True or False.
 
-    Example:
+    Examples:
         >>> check_batched(True)
         True
         >>> check_batched("yes")

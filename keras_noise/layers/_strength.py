@@ -34,7 +34,7 @@ class StrengthStore:
 class StrengthState:
     """A mixin for Keras layers and models that hold strengths (put it before the Keras class).
 
-    Example:
+    Examples:
         >>> import keras_noise as kn
         >>> layer = kn.layers.Jitter(stddev=0.1)
         >>> layer.weights, [v.name for v in layer.variables if v.name == "stddev"]

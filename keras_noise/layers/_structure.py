@@ -40,7 +40,7 @@ DEFAULT_KEYS = {
 def check_key_map(value: Any) -> dict[str, str] | None:
     """Returns a copy of `key_map` after checking it maps roles to dict keys.
 
-    Example:
+    Examples:
         >>> check_key_map({"features": "image", "labels": "label"})
         {'features': 'image', 'labels': 'label'}
         >>> check_key_map({"image": "x"})

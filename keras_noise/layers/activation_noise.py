@@ -37,7 +37,7 @@ class ActivationNoise(NoiseLayer):
     Returns:
         The noisy activations, same shape and dtype.
 
-    Example:
+    Examples:
         >>> import numpy as np, keras_noise as kn
         >>> layer = kn.layers.ActivationNoise(stddev=0.1, seed=0)
         >>> x = np.ones((2, 3), "float32")

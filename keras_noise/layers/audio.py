@@ -90,7 +90,7 @@ class AddNoiseSNR(_WaveformLayer):
     Returns:
         The noisy waveforms, same shape, dtype and structure.
 
-    Example:
+    Examples:
         >>> import numpy as np, keras_noise as kn
         >>> x = np.sin(np.linspace(0, 200, 16000, dtype="float32"))[None]
         >>> y = np.asarray(kn.layers.AddNoiseSNR(snr_db=20.0, batched=True, seed=0)(x))
@@ -219,7 +219,7 @@ class SpeedPerturb(_WaveformLayer):
     Returns:
         The resampled waveforms, same shape, dtype and structure.
 
-    Example:
+    Examples:
         >>> import numpy as np, keras_noise as kn
         >>> layer = kn.layers.SpeedPerturb(factor_range=(2.0, 2.0), seed=0)
         >>> np.asarray(layer(np.arange(6, dtype="float32"))).tolist()

@@ -125,7 +125,7 @@ class NoiseLayer(StrengthState, keras.layers.Layer):
     def set_strength(self, value: float) -> None:
         """Validates and assigns the primary strength; errors name the layer and the value.
 
-        Example:
+        Examples:
             >>> import keras_noise as kn
             >>> layer = kn.layers.Jitter(stddev=0.1, name="jitter")
             >>> layer.set_strength(0.25)

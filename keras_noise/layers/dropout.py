@@ -46,7 +46,7 @@ class DropPath(NoiseLayer):
     Returns:
         The inputs with some examples zeroed and the rest rescaled, same shape and dtype.
 
-    Example:
+    Examples:
         >>> import numpy as np, keras_noise as kn
         >>> layer = kn.layers.DropPath(rate=0.5, seed=0)
         >>> y = np.asarray(layer(np.ones((6, 2, 2), "float32"), training=True))
@@ -100,7 +100,7 @@ class MCDropout(NoiseLayer):
     Returns:
         The inputs with dropped entries, same shape and dtype.
 
-    Example:
+    Examples:
         >>> import numpy as np, keras_noise as kn
         >>> layer = kn.layers.MCDropout(rate=0.5, seed=0)
         >>> x = np.ones((2, 4), "float32")

@@ -98,7 +98,7 @@ class Cutout(KeepsInputDtype, PipelineNoiseLayer):
     Returns:
         The images with their boxes filled, same shape, dtype and structure.
 
-    Example:
+    Examples:
         >>> import numpy as np, keras_noise as kn
         >>> layer = kn.layers.Cutout(size_pixels=(2, 3), seed=0)
         >>> y = np.asarray(layer(np.ones((1, 6, 8, 3), "float32")))

@@ -42,7 +42,7 @@ class Jitter(ValueRangeMixin, PipelineNoiseLayer):
     Returns:
         The inputs with noise added, same shape, dtype and structure.
 
-    Example:
+    Examples:
         >>> import numpy as np, keras_noise as kn
         >>> layer = kn.layers.Jitter(stddev=0.1, seed=1)
         >>> x = np.zeros((2, 3), "float32")
@@ -108,7 +108,7 @@ class MultiplicativeNoise(ValueRangeMixin, PipelineNoiseLayer):
     Returns:
         The noisy inputs, same shape, dtype and structure.
 
-    Example:
+    Examples:
         >>> import numpy as np, keras_noise as kn
         >>> layer = kn.layers.MultiplicativeNoise(stddev=0.2, seed=3)
         >>> y = layer(np.zeros((4, 4), "float32"), training=True)
@@ -167,7 +167,7 @@ class SaltAndPepper(ValueRangeMixin, PipelineNoiseLayer):
     Returns:
         The noisy inputs, same shape, dtype and structure.
 
-    Example:
+    Examples:
         >>> import numpy as np, keras_noise as kn
         >>> layer = kn.layers.SaltAndPepper(rate=0.5, value_range=(0, 255), seed=0)
         >>> y = np.asarray(layer(np.full((1000,), 128, "uint8"), training=True))

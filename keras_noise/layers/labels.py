@@ -62,7 +62,7 @@ class LabelSmoothing(BatchNoiseLayer):
         ValueError: for class ids without `num_classes` or outside `[0, num_classes)`, float
             labels whose class axis differs from `num_classes`, or a dict without labels.
 
-    Example:
+    Examples:
         >>> import numpy as np, keras_noise as kn
         >>> smooth = kn.layers.LabelSmoothing(smoothing=0.2, num_classes=4)
         >>> print(smooth(np.array([1, 3])).numpy().round(3))

@@ -103,7 +103,7 @@ class MixUp(_MixingLayer):
             `num_classes` or outside `[0, num_classes)`, labels or sample weights whose batch
             size differs from the inputs', or an unbatched element.
 
-    Example:
+    Examples:
         >>> import numpy as np, keras_noise as kn
         >>> x, y = np.random.rand(8, 6, 4, 3).astype("float32"), np.arange(8) % 3
         >>> images, labels = kn.layers.MixUp(alpha=0.4, num_classes=3, seed=0)(x, y)
@@ -137,7 +137,7 @@ class MixUp(_MixingLayer):
         Alpha 0 is the limit alpha -> 0, where MixUp returns its inputs: a schedule can warm
         MixUp up from 0.
 
-        Example:
+        Examples:
             >>> import keras_noise as kn
             >>> layer = kn.layers.MixUp(alpha=0.2)
             >>> layer.set_strength(0.0)
@@ -191,7 +191,7 @@ class CutMix(_MixingLayer):
         ValueError: as `MixUp`, and for images that are not of rank 4 (a single image: batch
             first).
 
-    Example:
+    Examples:
         >>> import numpy as np, keras_noise as kn
         >>> images = np.stack([np.full((6, 10, 1), i, "uint8") for i in range(4)])
         >>> out, mixed = kn.layers.CutMix(seed=1)(images, np.eye(4, dtype="float32"))

@@ -28,7 +28,7 @@ class PipelineNoiseLayer(NoiseLayer):
             "sample_weight"); see `keras_noise.layers._structure`.
         **kwargs: base `keras.layers.Layer` arguments (`name`, `dtype`, ...).
 
-    Example:
+    Examples:
         >>> import tensorflow as tf
         >>> import keras_noise as kn
         >>> jitter = kn.layers.Jitter(0.1, seed=0)

@@ -49,7 +49,7 @@ class TemporalDropout(ExampleOrBatch, ChecksScalarFill, KeepsInputDtype, Pipelin
     Returns:
         The sequences with dropped steps, same shape, dtype and structure.
 
-    Example:
+    Examples:
         >>> import numpy as np, keras_noise as kn
         >>> layer = kn.layers.TemporalDropout(rate=0.3, seed=0)
         >>> y = np.asarray(layer(np.ones((64, 50, 3), "float32")))  # (batch, time, features)

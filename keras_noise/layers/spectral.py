@@ -112,7 +112,7 @@ class TimeMask(_BandMask):
     Returns:
         The masked spectrograms, same shape, dtype and structure.
 
-    Example:
+    Examples:
         >>> import numpy as np, keras_noise as kn
         >>> layer = kn.layers.TimeMask(max_width=10, num_bands=2, seed=0)
         >>> y = np.asarray(layer(np.ones((4, 100, 40, 1), "float32")))[..., 0]  # a batch
@@ -151,7 +151,7 @@ class FrequencyMask(_BandMask):
 
     Call arguments and return value: as in `TimeMask`.
 
-    Example:
+    Examples:
         >>> import numpy as np, keras_noise as kn
         >>> layer = kn.layers.FrequencyMask(max_width=8, seed=0)
         >>> y = np.asarray(layer(np.ones((100, 40), "float32")))  # one spectrogram

@@ -69,7 +69,7 @@ class FeatureMask(KeepsInputDtype, PipelineNoiseLayer):
     Returns:
         The masked inputs, same shape, dtype and structure.
 
-    Example:
+    Examples:
         >>> import numpy as np, keras_noise as kn
         >>> layer = kn.layers.FeatureMask(rate=0.25, seed=0)
         >>> y = np.asarray(layer(np.ones((200, 50), "float32")))

@@ -57,7 +57,7 @@ class TokenMask(PipelineNoiseLayer):
         The token ids with masked tokens, same shape and integer dtype (and structure); with
         `return_mask=True`, the pair `(token_ids, selected)` in place of the token ids.
 
-    Example:
+    Examples:
         >>> import numpy as np, keras_noise as kn
         >>> layer = kn.layers.TokenMask(rate=0.5, vocabulary_size=100, mask_token_id=1, seed=0)
         >>> ids = np.array([[7, 8, 9, 10, 11, 12, 0, 0]], "int32")

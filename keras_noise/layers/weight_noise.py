@@ -274,7 +274,7 @@ class WeightNoise(KernelNoiseWrapper):
     Returns:
         The inner layer's output.
 
-    Example:
+    Examples:
         >>> import numpy as np, keras, keras_noise as kn
         >>> dense = keras.layers.Dense(3)
         >>> layer = kn.layers.WeightNoise(dense, stddev=0.1, seed=0)
@@ -337,7 +337,7 @@ class DropConnect(KernelNoiseWrapper):
 
     Call arguments and return value: as in `WeightNoise` (`training=True` masks the kernel).
 
-    Example:
+    Examples:
         >>> import numpy as np, keras, keras_noise as kn
         >>> dense = keras.layers.Dense(3)
         >>> layer = kn.layers.DropConnect(dense, rate=0.5, seed=0)

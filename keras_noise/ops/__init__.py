@@ -20,7 +20,7 @@ exported here; each lives in the module of its data domain, the mirror of its la
 | `labels` | `class_probabilities`, `mix_labels`, `smooth_labels` |
 | `in_model` | `dropout`, `drop_path`, `drop_connect`, `weight_noise`, `activation_noise` |
 
-Example:
+Examples:
     >>> import tensorflow as tf, keras_noise as kn
     >>> seed = tf.constant([1, 2], tf.int64)
     >>> kn.ops.dropout(tf.ones((2, 3)), 0.0, seed).numpy().tolist()

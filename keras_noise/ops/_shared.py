@@ -58,7 +58,7 @@ def bernoulli_16bit(shape, probability, seed: tf.Tensor, *, stream: int = 0) -> 
     Returns:
         A boolean tensor of `shape`.
 
-    Example:
+    Examples:
         >>> draws = bernoulli_16bit((400, 500), 0.25, tf.constant([1, 2], tf.int64))
         >>> abs(float(tf.reduce_mean(tf.cast(draws, tf.float32))) - 0.25) < 0.005
         True

@@ -28,7 +28,7 @@ def noise_from_bank(bank: tf.Tensor, batch, length, seed: tf.Tensor) -> tf.Tenso
     Returns:
         A tensor `(batch, length)` or `(batch, length, channels)`, in the bank's dtype.
 
-    Example:
+    Examples:
         >>> bank = tf.constant([[1.0, 2.0, 3.0]])
         >>> noise_from_bank(bank, 2, 7, tf.constant([1, 2], tf.int64)).shape
         TensorShape([2, 7])
@@ -64,7 +64,7 @@ def add_noise_at_snr(x: tf.Tensor, snr_db, seed: tf.Tensor, *, noise=None) -> tf
     Returns:
         The noisy tensor, same shape and dtype as `x`.
 
-    Example:
+    Examples:
         >>> x = tf.sin(tf.linspace(0.0, 100.0, 8000))[None]
         >>> y = add_noise_at_snr(x, 10.0, tf.constant([1, 2], tf.int64))
         >>> ratio = tf.reduce_mean(x**2) / tf.reduce_mean((y - x) ** 2)
@@ -101,7 +101,7 @@ def resample_linear(x: tf.Tensor, factors: tf.Tensor) -> tf.Tensor:
     Returns:
         The resampled tensor, same shape and dtype as `x`.
 
-    Example:
+    Examples:
         >>> x = tf.constant([[0.0, 1.0, 2.0, 3.0, 4.0]])
         >>> resample_linear(x, tf.constant([2.0])).numpy().tolist()
         [[0.0, 2.0, 4.0, 0.0, 0.0]]

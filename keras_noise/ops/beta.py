@@ -153,7 +153,7 @@ def symmetric_beta(shape, alpha, seed: tf.Tensor) -> tf.Tensor:
     Returns:
         A float32 tensor of `shape` with values in [0, 1].
 
-    Example:
+    Examples:
         >>> # Beta(1, 1) is the uniform distribution on [0, 1]
         >>> lam = symmetric_beta([20000], 1.0, tf.constant([1, 2], tf.int64))
         >>> abs(float(tf.reduce_mean(lam)) - 0.5) < 0.01

@@ -63,7 +63,7 @@ def _fmix32(h: tf.Tensor) -> tf.Tensor:
 def round_keys(seed: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
     """The two uint32 round keys of an int64 seed of shape `(2,)`.
 
-    Example:
+    Examples:
         >>> a = round_keys(tf.constant([1, 2], tf.int64))
         >>> b = round_keys(tf.constant([1, 3], tf.int64))
         >>> bool(a[0] != b[0]) and bool(a[1] != b[1])
@@ -89,7 +89,7 @@ def bits(shape, seed: tf.Tensor) -> tf.Tensor:
     Returns:
         A uint32 tensor of `shape`.
 
-    Example:
+    Examples:
         >>> words = bits((2, 3), tf.constant([7, 0], tf.int64))
         >>> words.dtype, words.shape
         (tf.uint32, TensorShape([2, 3]))
@@ -115,7 +115,7 @@ def uniform(shape, seed: tf.Tensor, dtype=tf.float32) -> tf.Tensor:
     ``b`` is 24 for float32 and wider types, and the type's significant bits for float16 (11)
     and bfloat16 (8): every grid point is exact there, so no draw rounds up to 1.0.
 
-    Example:
+    Examples:
         >>> u = uniform((10000,), tf.constant([1, 2], tf.int64))
         >>> bool(tf.reduce_min(u) >= 0.0) and bool(tf.reduce_max(u) < 1.0)
         True
@@ -142,7 +142,7 @@ def _inverse_normal_knots() -> np.ndarray:
 def normal(shape, seed: tf.Tensor, dtype=tf.float32) -> tf.Tensor:
     """Standard normal draws by the interpolated inverse CDF of the module docstring, in `dtype`.
 
-    Example:
+    Examples:
         >>> z = normal((100000,), tf.constant([1, 2], tf.int64))
         >>> abs(float(tf.reduce_mean(z))) < 0.02, abs(float(tf.math.reduce_std(z)) - 1.0) < 0.02
         (True, True)

@@ -40,7 +40,7 @@ def random_boxes(
         `(top, bottom, left, right)`: int32 tensors of shape `(batch, num_boxes)`; a box covers
         rows `top <= r < bottom` and columns `left <= c < right`.
 
-    Example:
+    Examples:
         >>> top, bottom, left, right = random_boxes(2, 8, 10, 4, 4, tf.constant([1, 2], tf.int64))
         >>> top.shape, bool(tf.reduce_all(bottom - top <= 4)), bool(tf.reduce_all(right <= 10))
         (TensorShape([2, 1]), True, True)
@@ -81,7 +81,7 @@ def random_box_sizes(
     Returns:
         `(box_height, box_width)`: int32 tensors of shape `(batch, num_boxes)`.
 
-    Example:
+    Examples:
         >>> h, w = random_box_sizes(3, 20, 40, tf.constant([1, 2], tf.int64), area_range=(0.5, 0.5))
         >>> h.numpy().tolist(), w.numpy().tolist()
         ([[20], [20], [20]], [[20], [20], [20]])
@@ -124,7 +124,7 @@ def box_mask(height, width, top, bottom, left, right) -> tf.Tensor:
     Returns:
         The mask, built from per-row and per-column box membership.
 
-    Example:
+    Examples:
         >>> b = lambda v: tf.constant([[v]])
         >>> mask = box_mask(3, 4, b(1), b(3), b(0), b(2))
         >>> tf.cast(mask[0], tf.int32).numpy().tolist()
@@ -220,7 +220,7 @@ def cutout(
     Returns:
         The images with their boxes filled, same shape and dtype.
 
-    Example:
+    Examples:
         >>> images = tf.ones((2, 6, 8, 3))
         >>> out = cutout(images, tf.constant([1, 2], tf.int64), box_height=2, box_width=2)
         >>> int(tf.reduce_sum(tf.cast(out == 0.0, tf.int32))) <= 2 * 4 * 3

@@ -32,7 +32,7 @@ def dropout(x: tf.Tensor, rate, seed: tf.Tensor, *, noise_shape=None) -> tf.Tens
     Returns:
         The tensor with dropped entries, same shape and dtype as `x`; its expected value is `x`.
 
-    Example:
+    Examples:
         >>> y = dropout(tf.ones((10000,)), 0.25, tf.constant([1, 2], tf.int64))
         >>> abs(float(tf.reduce_mean(tf.cast(y == 0.0, tf.float32))) - 0.25) < 0.03
         True
@@ -59,7 +59,7 @@ def drop_path(x: tf.Tensor, rate, seed: tf.Tensor) -> tf.Tensor:
     Returns:
         The tensor with some examples zeroed and the others scaled by 1/(1-rate).
 
-    Example:
+    Examples:
         >>> y = drop_path(tf.ones((1000, 3, 2)), 0.5, tf.constant([3, 4], tf.int64))
         >>> per_example = tf.reshape(y, (1000, -1))
         >>> bool(tf.reduce_all(tf.reduce_min(per_example, 1) == tf.reduce_max(per_example, 1)))
@@ -84,7 +84,7 @@ def drop_connect(kernel: tf.Tensor, rate, seed: tf.Tensor) -> tf.Tensor:
     Returns:
         `kernel * mask / (1 - rate)`, same shape and dtype.
 
-    Example:
+    Examples:
         >>> k = drop_connect(tf.ones((100, 100)), 0.1, tf.constant([5, 6], tf.int64))
         >>> abs(float(tf.reduce_mean(k)) - 1.0) < 0.05
         True
@@ -108,7 +108,7 @@ def weight_noise(kernel: tf.Tensor, stddev, seed: tf.Tensor, *, relative_to=None
     Returns:
         The noisy kernel, same shape and dtype.
 
-    Example:
+    Examples:
         >>> seed = tf.constant([7, 8], tf.int64)
         >>> noisy = weight_noise(tf.zeros((200, 200)), 0.1, seed)
         >>> abs(float(tf.math.reduce_std(noisy)) - 0.1) < 0.005
@@ -148,7 +148,7 @@ def activation_noise(x: tf.Tensor, stddev, seed: tf.Tensor, *, mode: str = "addi
         The noisy activations, same shape and dtype as `x`. The noise is drawn in float32 and cast
         once to `x.dtype`.
 
-    Example:
+    Examples:
         >>> y = activation_noise(tf.ones((10000,)), 0.5, tf.constant([1, 2], tf.int64))
         >>> abs(float(tf.math.reduce_std(y)) - 0.5) < 0.02
         True

@@ -28,7 +28,7 @@ def jitter(x: tf.Tensor, stddev, seed: tf.Tensor, *, distribution: str = "normal
     Returns:
         The noisy tensor, same shape and dtype as `x`.
 
-    Example:
+    Examples:
         >>> x = tf.zeros((10000,))
         >>> y = jitter(x, 0.5, tf.constant([1, 2], tf.int64))
         >>> abs(float(tf.math.reduce_std(y)) - 0.5) < 0.02
@@ -53,7 +53,7 @@ def multiplicative_noise(x: tf.Tensor, stddev, seed: tf.Tensor) -> tf.Tensor:
     Returns:
         The noisy tensor, same shape and dtype.
 
-    Example:
+    Examples:
         >>> y = multiplicative_noise(tf.ones((10000,)), 0.2, tf.constant([1, 2], tf.int64))
         >>> abs(float(tf.reduce_mean(y)) - 1.0) < 0.01
         True
@@ -87,7 +87,7 @@ def salt_and_pepper(
     Returns:
         The noisy tensor, same shape and dtype as `x`.
 
-    Example:
+    Examples:
         >>> seed = tf.constant([1, 2], tf.int64)
         >>> y = salt_and_pepper(tf.fill((10000,), 0.5), 0.1, seed, low=0.0, high=1.0)
         >>> abs(float(tf.reduce_mean(tf.cast(y != 0.5, tf.float32))) - 0.1) < 0.02

@@ -26,7 +26,7 @@ def class_probabilities(labels: tf.Tensor, num_classes: int | None = None) -> tf
     Returns:
         Float32 probabilities: one-hot rows for class ids, the float labels as they are.
 
-    Example:
+    Examples:
         >>> class_probabilities(tf.constant([[2], [0]]), 3).numpy().tolist()
         [[0.0, 0.0, 1.0], [1.0, 0.0, 0.0]]
     """
@@ -64,7 +64,7 @@ def mix_labels(
     Returns:
         `(labels, sample_weight)` mixed, in the input dtypes (None stays None).
 
-    Example:
+    Examples:
         >>> y = tf.constant([[1.0, 0.0], [0.0, 1.0]])
         >>> mixed, _ = mix_labels(y, tf.constant([1, 0]), tf.constant([0.75, 0.5]))
         >>> mixed.numpy().tolist()
@@ -101,7 +101,7 @@ def smooth_labels(probabilities: tf.Tensor, smoothing) -> tf.Tensor:
     Returns:
         The smoothed labels, same shape and dtype.
 
-    Example:
+    Examples:
         >>> print(smooth_labels(tf.constant([[0.0, 1.0, 0.0, 0.0]]), 0.2).numpy().round(3))
         [[0.05 0.85 0.05 0.05]]
     """

@@ -46,7 +46,7 @@ def partner_indices(batch_size, seed: tf.Tensor) -> tf.Tensor:
     Returns:
         An int32 tensor of shape `(batch_size,)`: example `i` is mixed with `partners[i]`.
 
-    Example:
+    Examples:
         >>> partners = partner_indices(5, tf.constant([1, 2], tf.int64)).numpy()
         >>> sorted(partners.tolist()), bool((partners != range(5)).all())
         ([0, 1, 2, 3, 4], True)
@@ -66,7 +66,7 @@ def mix_features(x: tf.Tensor, partners: tf.Tensor, lam: tf.Tensor) -> tf.Tensor
     Returns:
         The mixed batch, same shape and dtype as `x`.
 
-    Example:
+    Examples:
         >>> x = tf.constant([[0.0], [10.0]])
         >>> mix_features(x, tf.constant([1, 0]), tf.constant([0.75, 0.5])).numpy().ravel().tolist()
         [2.5, 5.0]
@@ -123,7 +123,7 @@ def cutmix_boxes(
         `(top, bottom, left, right, pasted)`: int32 rows `[top, bottom)` and columns
         `[left, right)` of each box, and the float32 fraction of the image each box covers.
 
-    Example:
+    Examples:
         >>> boxes = cutmix_boxes(tf.constant([0.0]), 4, 6, tf.constant([1, 2], tf.int64))
         >>> top, bottom, left, right, pasted = (t.numpy()[0] for t in boxes)
         >>> bool(pasted == (bottom - top) * (right - left) / 24)
@@ -166,7 +166,7 @@ def paste_boxes(
     Returns:
         The images with the boxes pasted, same shape and dtype as `x`.
 
-    Example:
+    Examples:
         >>> x = tf.reshape(tf.range(2 * 2 * 3), (2, 2, 3, 1))
         >>> box = tuple(tf.constant([v]) for v in (0, 1, 1, 3))  # row 0, columns 1 and 2
         >>> paste_boxes(x, tf.constant([1, 0]), box)[0, ..., 0].numpy().tolist()
@@ -225,7 +225,7 @@ def mixup(
     Returns:
         `(x, labels, sample_weight)` mixed; `sample_weight` is None when none was given.
 
-    Example:
+    Examples:
         >>> x, y = tf.random.stateless_uniform((6, 4), (1, 2)), tf.one_hot([0, 1, 2, 0, 1, 2], 3)
         >>> mixed_x, mixed_y, _ = mixup(x, y, tf.constant([3, 4], tf.int64), 0.4)
         >>> bool(tf.reduce_all(tf.abs(tf.reduce_sum(mixed_y, axis=-1) - 1.0) < 1e-6))
@@ -276,7 +276,7 @@ def cutmix(
     Returns:
         `(images, labels, sample_weight)` mixed; `sample_weight` is None when none was given.
 
-    Example:
+    Examples:
         >>> images = tf.reshape(tf.range(4 * 5 * 6), (4, 5, 6, 1))
         >>> out, y, _ = cutmix(images, tf.eye(4), tf.constant([3, 4], tf.int64), 1.0)
         >>> kept = tf.reduce_mean(tf.cast(out == images, tf.float32), axis=(1, 2, 3))

@@ -60,7 +60,7 @@ class NoiseSeedGenerator(keras.random.SeedGenerator):
             noise, while the same seed and layer name reproduce the same noise in a fresh
             process. None: the key is `seed` itself.
 
-    Example:
+    Examples:
         >>> gen = NoiseSeedGenerator(seed=7)
         >>> first, second = gen.next(), gen.next()
         >>> bool(tf.reduce_all(first == second))
@@ -145,7 +145,7 @@ def derive_key(seed: int | None, label: str) -> int:
     keys (equal with probability about 2**-31), and the same seed and label always give the same
     key.
 
-    Example:
+    Examples:
         >>> derive_key(42, "jitter") == derive_key(42, "jitter")
         True
         >>> derive_key(42, "jitter") == derive_key(42, "cutout")
@@ -161,7 +161,7 @@ def fold_in(seed: tf.Tensor, data) -> tf.Tensor:
 
     The first word is 64 Philox bits of `seed`, the second is `data` itself.
 
-    Example:
+    Examples:
         >>> seed = tf.constant([1, 2], tf.int64)
         >>> bool(tf.reduce_all(fold_in(seed, 0) == fold_in(seed, 1)))
         False
@@ -214,7 +214,7 @@ def element_key_scope(key: tf.Tensor) -> Iterator[KeyScope]:
     so the noise no longer depends on which thread ran first. The counter-based state of the
     generators is neither read nor advanced.
 
-    Example:
+    Examples:
         >>> gen = NoiseSeedGenerator(seed=1, owner="jitter")
         >>> with element_key_scope(tf.constant([5, 0], tf.int64)):
         ...     first, second = gen.next(), gen.next()
@@ -239,7 +239,7 @@ def _resource_handle(variable: keras.Variable) -> tf.Tensor:
 def split_seed(seed: tf.Tensor, num: int) -> list[tf.Tensor]:
     """Derives `num` independent seeds from one, for layers that need several draws per call.
 
-    Example:
+    Examples:
         >>> a, b = split_seed(tf.constant([1, 2], tf.int64), 2)
         >>> bool(tf.reduce_all(a == b))
         False
@@ -258,7 +258,7 @@ def normal(shape, seed: tf.Tensor, dtype=tf.float32) -> tf.Tensor:
     arithmetic. Outside XLA they are Gaussian up to float32 rounding; under XLA, up to the
     table's interpolation (its tails stop at 4.31 standard deviations).
 
-    Example:
+    Examples:
         >>> z = normal((1001, 3), tf.constant([1, 2], tf.int64))
         >>> z.shape, abs(float(tf.math.reduce_std(z)) - 1.0) < 0.05
         (TensorShape([1001, 3]), True)
@@ -292,7 +292,7 @@ def stream_seed(seed: tf.Tensor, stream: int) -> tf.Tensor:
     Flips bit 47 + `stream` of the seed's first word (a generator's own keys stay below 2**31), a
     cheaper way than `split_seed` to draw several independent tensors from one call's seed.
 
-    Example:
+    Examples:
         >>> seed = tf.constant([3, 4], tf.int64)
         >>> bool(tf.reduce_all(uniform((4,), seed) == uniform((4,), stream_seed(seed, 1))))
         False
@@ -307,7 +307,7 @@ def uniform(shape, seed: tf.Tensor, dtype=tf.float32, minval=0.0, maxval=1.0) ->
 
     Float draws are Philox outside XLA and `counter_hash.uniform` under XLA.
 
-    Example:
+    Examples:
         >>> x = uniform((1000,), tf.constant([1, 2], tf.int64))
         >>> bool(tf.reduce_min(x) >= 0.0) and bool(tf.reduce_max(x) < 1.0)
         True
@@ -341,7 +341,7 @@ def _scale(draws: tf.Tensor, dtype, minval, maxval) -> tf.Tensor:
 def uniform_bits(shape, seed: tf.Tensor) -> tf.Tensor:
     """Uniformly random uint32 words: 32 random bits each (Philox; `counter_hash.bits` under XLA).
 
-    Example:
+    Examples:
         >>> uniform_bits((3,), tf.constant([1, 2], tf.int64)).dtype
         tf.uint32
     """
@@ -356,7 +356,7 @@ def uniform_bits(shape, seed: tf.Tensor) -> tf.Tensor:
 def shared_noise_shape(x: tf.Tensor, shared_axes) -> tf.Tensor | None:
     """The noise shape of `x` with size 1 on `shared_axes` (one draw shared along them).
 
-    Example:
+    Examples:
         >>> shared_noise_shape(tf.zeros((2, 3, 4)), (-1,)).numpy().tolist()
         [2, 3, 1]
     """
@@ -371,7 +371,7 @@ def shared_noise_shape(x: tf.Tensor, shared_axes) -> tf.Tensor | None:
 def bernoulli(shape, probability, seed: tf.Tensor) -> tf.Tensor:
     """Boolean draws that are True with `probability` (a float or float32 tensor, broadcastable).
 
-    Example:
+    Examples:
         >>> bool(tf.reduce_any(bernoulli((100,), 0.0, tf.constant([1, 2], tf.int64))))
         False
     """
@@ -386,7 +386,7 @@ def gamma(shape, alpha, seed: tf.Tensor) -> tf.Tensor:
         alpha: the shape parameter, a float32 scalar or a tensor broadcastable to `shape`, > 0.
         seed: a seed tensor of shape `(2,)`.
 
-    Example:
+    Examples:
         >>> g = gamma((20000,), 3.0, tf.constant([1, 2], tf.int64))
         >>> abs(float(tf.reduce_mean(g)) - 3.0) < 0.1
         True

@@ -25,7 +25,7 @@ def mask_along_axis(
     Returns:
         The masked tensor, same shape and dtype as `x`.
 
-    Example:
+    Examples:
         >>> x = tf.ones((1, 2, 3))
         >>> mask_along_axis(x, tf.constant([[False, True, False]]), 2).numpy().tolist()
         [[[1.0, 0.0, 1.0], [1.0, 0.0, 1.0]]]
@@ -53,7 +53,7 @@ def temporal_dropout(
     Returns:
         The tensor with dropped steps, same shape and dtype.
 
-    Example:
+    Examples:
         >>> y = temporal_dropout(tf.ones((2, 5, 3)), 1.0, tf.constant([1, 2], tf.int64))
         >>> float(tf.reduce_max(y))
         0.0
@@ -79,7 +79,7 @@ def last_kept_step(kept: tf.Tensor) -> tf.Tensor:
     Returns:
         An int32 tensor `(batch, time)`.
 
-    Example:
+    Examples:
         >>> last_kept_step(tf.constant([[False, True, False, True, False]])).numpy().tolist()
         [[-1, 1, 1, 3, 3]]
     """

@@ -38,7 +38,7 @@ def band_mask(
     Returns:
         A boolean tensor of shape `(batch, length)`, True inside a band.
 
-    Example:
+    Examples:
         >>> mask = band_mask(3, 50, tf.constant([1, 2], tf.int64), max_width=10, num_bands=2)
         >>> mask.shape, bool(tf.reduce_all(tf.reduce_sum(tf.cast(mask, tf.int32), 1) <= 20))
         (TensorShape([3, 50]), True)

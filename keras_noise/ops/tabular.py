@@ -35,7 +35,7 @@ def feature_mask(
     Returns:
         The masked tensor, same shape and dtype.
 
-    Example:
+    Examples:
         >>> y = feature_mask(tf.ones((100, 100)), 0.3, tf.constant([1, 2], tf.int64))
         >>> abs(float(tf.reduce_mean(tf.cast(y == 0.0, tf.float32))) - 0.3) < 0.03
         True

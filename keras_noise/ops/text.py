@@ -41,7 +41,7 @@ def token_mask(
         `(new_token_ids, selected)`: the token ids (same shape and dtype) and a boolean tensor
         that is True at the selected positions (where a masked-LM loss belongs).
 
-    Example:
+    Examples:
         >>> ids = tf.constant([[5, 6, 7, 0]])
         >>> new, selected = token_mask(
         ...     ids, 1.0, tf.constant([1, 2], tf.int64), mask_token_id=1, vocabulary_size=10,

@@ -12,7 +12,7 @@
   `certified_accuracy` curves.
 * `plot`, `plot_corruption_errors`, `plot_reliability`, `plot_certified_accuracy`: PNG figures.
 
-Example:
+Examples:
     >>> from keras_noise import robustness
     >>> robustness.SUITE[:4]
     ('gaussian_noise', 'shot_noise', 'impulse_noise', 'speckle_noise')

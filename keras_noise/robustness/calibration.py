@@ -130,7 +130,7 @@ def _as_targets(y_true: Any, num_classes: int, num_examples: int) -> np.ndarray:
 class CalibrationAccumulator:
     """Accumulates calibration statistics over batches; `result()` gives a `Calibration`.
 
-    Example:
+    Examples:
         >>> acc = CalibrationAccumulator(num_bins=10)
         >>> acc.update([0, 1], [[0.9, 0.1], [0.2, 0.8]])
         >>> acc.update([1], [[0.7, 0.3]])
@@ -210,7 +210,7 @@ def calibration(y_true: Any, y_prob: Any, *, num_bins: int = 15) -> Calibration:
         ValueError: for probabilities outside [0, 1] or rows that do not sum to 1 (logits),
             labels out of range or of a shape that does not match, or `num_bins` < 1.
 
-    Example:
+    Examples:
         >>> import keras_noise as kn
         >>> result = kn.robustness.calibration([0, 1, 1, 0], [[0.9, 0.1], [0.2, 0.8], [0.6, 0.4],
         ...                                                   [0.7, 0.3]], num_bins=5)

@@ -95,7 +95,7 @@ def corruption_errors(result: RobustnessResult, baseline: RobustnessResult) -> C
         ValueError: if the metric is not an accuracy, or no suite corruption was evaluated at
             the same severities in both results.
 
-    Example:
+    Examples:
         >>> from keras_noise.robustness import Curve, RobustnessResult, corruption_errors
         >>> def result(clean, fog):
         ...     curve = Curve("fog", "corruption", "level", (1, 5), fog)

@@ -245,7 +245,7 @@ def evaluate(
             low >= high, data a corruption cannot take, or attacks without a usable loss.
         TypeError: for attacks or corruptions on integer inputs (cast images to float).
 
-    Example:
+    Examples:
         >>> import keras, numpy as np, keras_noise as kn
         >>> model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(3, "softmax")])
         >>> model.compile(loss="sparse_categorical_crossentropy")

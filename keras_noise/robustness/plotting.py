@@ -142,7 +142,7 @@ def plot(
         ValueError: for an empty mapping or results with different metrics.
         TypeError: for values that are not `RobustnessResult`s.
 
-    Example:
+    Examples:
         >>> import tempfile, pathlib
         >>> from keras_noise.robustness import Curve, RobustnessResult, plot
         >>> curve = Curve("fgsm", "attack", "epsilon", (0.1, 0.2), (0.5, 0.25))

@@ -90,7 +90,7 @@ class RobustnessResult(Mapping):
             point (``ece[name][severity]``), from ``evaluate(calibration=True)``.
         certified: None, or a `CertifiedAccuracy` curve (see `with_certified`).
 
-    Example:
+    Examples:
         >>> from keras_noise.robustness import Curve, RobustnessResult
         >>> curve = Curve("fgsm", "attack", "epsilon", (0.1, 0.2), (0.5, 0.25))
         >>> result = RobustnessResult("accuracy", 0.9, {"fgsm": curve}, num_examples=100)

@@ -42,7 +42,7 @@ def _binomial_upper_tail(successes: np.ndarray, trials: np.ndarray, p) -> np.nda
 def clopper_pearson_lower(successes: Any, trials: Any, alpha: float) -> np.ndarray:
     """One-sided ``1 - alpha`` Clopper-Pearson lower bounds on a binomial proportion.
 
-    Example:
+    Examples:
         >>> abs(float(clopper_pearson_lower(10, 10, 0.05)) - 0.05 ** (1 / 10)) < 1e-9
         True
     """
@@ -80,7 +80,7 @@ class RandomizedSmoothing:
         seed: an int >= 0 for reproducible noise (each call continues the same stream), or
             None.
 
-    Example:
+    Examples:
         >>> import keras, numpy as np, keras_noise as kn
         >>> model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(2)])
         >>> kernel = np.array([[0.0, 1.0], [0.0, 0.0]], "float32")
@@ -276,7 +276,7 @@ def certified_accuracy(
         radius_grid: radii at which to read the curve (default: 0 to the largest radius
             certified, in 20 steps).
 
-    Example:
+    Examples:
         >>> curve = certified_accuracy([1, 0, -1], [0.5, 0.2, 0.0], [1, 1, 0], stddev=0.25,
         ...                            radius_grid=[0.0, 0.3])
         >>> curve.accuracy

@@ -43,7 +43,7 @@ def plot_corruption_errors(
         title: an optional title.
         dpi: the resolution.
 
-    Example:
+    Examples:
         >>> import tempfile, pathlib
         >>> from keras_noise.robustness import Curve, RobustnessResult, plot_corruption_errors
         >>> def result(fog):
@@ -99,7 +99,7 @@ def plot_reliability(
     Bars are the accuracy of each confidence bin, the diagonal is perfect calibration, and the
     gap is shaded; the panel title gives the ECE. Empty bins are left blank.
 
-    Example:
+    Examples:
         >>> import tempfile, pathlib
         >>> from keras_noise.robustness import calibration, plot_reliability
         >>> cal = calibration([0, 1, 1], [[0.9, 0.1], [0.3, 0.7], [0.6, 0.4]], num_bins=5)
@@ -163,7 +163,7 @@ def plot_certified_accuracy(
 
     Curves of one model must share their radii.
 
-    Example:
+    Examples:
         >>> import tempfile, pathlib
         >>> from keras_noise.robustness import CertifiedAccuracy, plot_certified_accuracy
         >>> curve = CertifiedAccuracy(0.25, (0.0, 0.5), (0.8, 0.3), 0.1, 100)

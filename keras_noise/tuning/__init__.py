@@ -6,7 +6,7 @@ built once per seed and each value starts from the same saved weights: no rebuil
 `budget="halving"` spends a fraction of the epochs by dropping the worse half of the values at
 each rung. `hypermodel` and `choose_strength` search strengths with KerasTuner instead.
 
-Example:
+Examples:
     >>> import keras_noise as kn
     >>> [(rung.num_values, rung.epochs) for rung in kn.tuning.halving.halving_plan(4, 20)]
     [(4, 5), (2, 10), (1, 20)]

@@ -91,7 +91,7 @@ def check_corruption(corruption: Any) -> tuple[str, Any] | None:
 
     The name and the severity are checked by `keras_noise.robustness.corrupt` itself.
 
-    Example:
+    Examples:
         >>> check_corruption(["gaussian_noise", 3])
         ('gaussian_noise', 3)
         >>> check_corruption("gaussian_noise")

@@ -29,7 +29,7 @@ class Rung:
 def full_plan(num_values: int, epochs: int) -> list[Rung]:
     """Every value trains for all `epochs`.
 
-    Example:
+    Examples:
         >>> full_plan(3, 10)
         [Rung(num_values=3, epochs=10)]
     """
@@ -39,7 +39,7 @@ def full_plan(num_values: int, epochs: int) -> list[Rung]:
 def halving_plan(num_values: int, epochs: int) -> list[Rung]:
     """The rungs of successive halving (see the module docstring).
 
-    Example:
+    Examples:
         >>> [(r.num_values, r.epochs) for r in halving_plan(6, 40)]
         [(6, 5), (3, 10), (2, 20), (1, 40)]
         >>> [(r.num_values, r.epochs) for r in halving_plan(1, 40)]
@@ -57,7 +57,7 @@ def halving_plan(num_values: int, epochs: int) -> list[Rung]:
 def plan_cost(plan: Sequence[Rung]) -> int:
     """Epochs a plan trains per seed, each value continuing from its previous rung.
 
-    Example:
+    Examples:
         >>> plan_cost(halving_plan(8, 40)), plan_cost(full_plan(8, 40))
         (100, 320)
     """
@@ -73,7 +73,7 @@ def keep_best(scores: Sequence[float], keep: int, mode: str) -> list[int]:
 
     A NaN score (a run that diverged) ranks below every number.
 
-    Example:
+    Examples:
         >>> keep_best([0.5, 0.9, 0.7, 0.9], 2, "max")
         [1, 3]
         >>> keep_best([float("nan"), 0.1, 0.2], 1, "max")

@@ -58,7 +58,7 @@ def choose_strength(
     Raises:
         ValueError: as `keras_noise.tuning.sweep` does for bad values or selections.
 
-    Example:
+    Examples:
         >>> import keras, keras_noise as kn
         >>> class HP:  # stands in for keras_tuner.HyperParameters
         ...     def Choice(self, name, values, ordered=None):

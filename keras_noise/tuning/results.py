@@ -32,7 +32,7 @@ class SweepResult:
             far the value was trained (under halving, values dropped early trained less).
         epochs_spent: the epochs trained in total, over every value and seed.
 
-    Example:
+    Examples:
         >>> result = SweepResult("val_accuracy", "max", ["jitter/stddev"], [0], 10, "full", None,
         ...     [{"value": 0.0, "mean": 0.8, "std": 0.0, "per_seed": [0.8], "epochs": 10},
         ...      {"value": 0.1, "mean": 0.9, "std": 0.0, "per_seed": [0.9], "epochs": 10}], 20)
@@ -106,7 +106,7 @@ class SweepResult:
     def to_markdown(self) -> str:
         """A Markdown table of every value (the best in bold), after the `summary` line.
 
-        Example:
+        Examples:
             >>> row = {"value": 0.0, "mean": 0.5, "std": 0.1, "per_seed": [0.4, 0.6], "epochs": 4}
             >>> result = SweepResult("val_loss", "min", ["j/stddev"], [0, 1], 4, "full", None,
             ...     [row], 8)

@@ -44,7 +44,7 @@ class Selection:
 def check_values(values: Any) -> tuple[float, ...]:
     """Returns `values` as a tuple of distinct finite floats, or raises the package's error.
 
-    Example:
+    Examples:
         >>> check_values([0, 0.1, 0.2])
         (0.0, 0.1, 0.2)
         >>> check_values([])

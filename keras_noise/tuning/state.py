@@ -46,7 +46,7 @@ class Snapshot:
         model: a built, compiled model whose optimizer is built (`build_optimizer`).
         extra: other components whose variables belong to the state (e.g. tf.data layers).
 
-    Example:
+    Examples:
         >>> import keras
         >>> model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
         >>> model.compile("adam", "mse")

@@ -112,7 +112,7 @@ def sweep(
             metric `fit` does not log, or a callback that moves a swept strength.
         TypeError: if `build_model` is not callable or returns no Keras model.
 
-    Example:
+    Examples:
         >>> import keras, numpy as np, keras_noise as kn
         >>> def build_model():
         ...     model = keras.Sequential([keras.Input((4,)), kn.layers.Jitter(0.0, seed=0),

@@ -23,7 +23,7 @@ def predictive_entropy(probabilities) -> tf.Tensor:
     Returns:
         A float32 tensor `(...)` with values in `[0, log K]` (`[0, log 2]` for a binary output).
 
-    Example:
+    Examples:
         >>> round(float(predictive_entropy([[0.5, 0.5]])[0]), 4)  # log 2
         0.6931
         >>> float(predictive_entropy([[1.0, 0.0]])[0])
@@ -49,7 +49,7 @@ def mutual_information(sample_probabilities) -> tf.Tensor:
     Returns:
         A float32 tensor `(...)` with values in `[0, log K]` (in nats).
 
-    Example:
+    Examples:
         >>> import numpy as np
         >>> agree = [[[0.5, 0.5]], [[0.5, 0.5]]]
         >>> float(mutual_information(agree)[0])

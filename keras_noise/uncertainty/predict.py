@@ -200,7 +200,7 @@ def predict_mc(
             `output="probabilities"`.
         TypeError: for an unsupported `x`.
 
-    Example:
+    Examples:
         >>> import numpy as np, keras, keras_noise as kn
         >>> model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(8),
         ...                           kn.layers.MCDropout(0.5, seed=0),

@@ -35,7 +35,7 @@ _TRAINER_FUNCTIONS = ("predict_function", "test_function", "train_function")
 def stochastic_layers(model: keras.layers.Layer) -> list[keras.layers.Layer]:
     """The layers of `model` (nested ones included) that sample in `sampling_mode`.
 
-    Example:
+    Examples:
         >>> import keras_noise as kn
         >>> model = keras.Sequential([keras.Input((3,)), keras.layers.Dropout(0.1),
         ...                           kn.layers.MCDropout(0.1), keras.layers.Dense(2)])
@@ -77,7 +77,7 @@ def sampling_mode(model: keras.layers.Layer, *, samples: int = 1) -> Iterator[No
             each call (`predict_mc` stacks them); layers that draw one noise per call (weight
             noise, DropConnect) draw one per stacked sample. 1 for plain calls.
 
-    Example:
+    Examples:
         >>> import numpy as np, keras_noise as kn
         >>> model = keras.Sequential([keras.Input((8,)), kn.layers.MCDropout(0.5, seed=0)])
         >>> x = np.ones((1, 8), "float32")

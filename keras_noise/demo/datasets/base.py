@@ -56,7 +56,7 @@ def package_dir(module: str, *, pip_name: str, extra: str = "demo") -> Path:
     Raises:
         MissingDataPackageError: if the package is not installed; the message names the extra.
 
-    Example:
+    Examples:
         >>> package_dir("keras_noise", pip_name="keras-noise").name
         'keras_noise'
     """
@@ -97,7 +97,7 @@ def data_file(module: str, relative: str, *, pip_name: str) -> Path:
 def standardize(train: np.ndarray, test: np.ndarray, *, axis=0) -> tuple[np.ndarray, np.ndarray]:
     """Scales both arrays with the training mean and standard deviation along `axis`.
 
-    Example:
+    Examples:
         >>> import numpy as np
         >>> train, test = standardize(np.array([[0.0], [2.0]]), np.array([[4.0]]))
         >>> train.ravel().tolist(), test.ravel().tolist()
@@ -112,7 +112,7 @@ def standardize(train: np.ndarray, test: np.ndarray, *, axis=0) -> tuple[np.ndar
 def stratified_split(labels: np.ndarray, *, test_fraction: float, seed: int):
     """Train and test indices, stratified by `labels` (or not, for float targets).
 
-    Example:
+    Examples:
         >>> import numpy as np
         >>> labels = np.array([0, 0, 0, 0, 1, 1, 1, 1])
         >>> train, test = stratified_split(labels, test_fraction=0.5, seed=0)

@@ -19,7 +19,7 @@ TEST_FRACTION = 0.2
 def load_mfcc_sequences() -> tuple[list[np.ndarray], np.ndarray]:
     """Every recording's MFCCs `(frames, 13)` and its digit.
 
-    Example:
+    Examples:
         >>> sequences, digits = load_mfcc_sequences()
         >>> len(sequences), sequences[0].shape[1], np.bincount(digits).tolist() == [300] * 10
         (3000, 13, True)
@@ -42,7 +42,7 @@ def load_spoken_digits_split(seed: int, *, frames: int = FRAMES) -> Split:
     Each coefficient is standardized with the training frames' mean and standard deviation;
     recordings are then cut or zero-padded (0 is the mean) to `frames` frames.
 
-    Example:
+    Examples:
         >>> split = load_spoken_digits_split(0)
         >>> split.x_train.shape, split.x_test.shape, split.num_classes
         ((2400, 32, 13), (600, 32, 13), 10)

@@ -25,7 +25,7 @@ def load_breast_cancer_split(seed: int) -> Split:
     Features are standardized with the training statistics, so 0 is a feature's mean: the
     usual stand-in for a missing value.
 
-    Example:
+    Examples:
         >>> split = load_breast_cancer_split(0)
         >>> split.x_train.shape, split.x_test.shape, split.num_classes
         ((398, 30), (171, 30), 2)
@@ -42,7 +42,7 @@ def load_diabetes_split(seed: int) -> Split:
 
     Features and target are standardized with the training statistics (R² does not change).
 
-    Example:
+    Examples:
         >>> split = load_diabetes_split(0)
         >>> split.x_train.shape, split.num_classes, abs(float(split.y_train.mean())) < 1e-5
         ((309, 10), None, True)

@@ -32,7 +32,7 @@ _WORD = re.compile(r"[a-z0-9']+")
 def tokenize(text: str) -> list[str]:
     """Lower-cased words and numbers.
 
-    Example:
+    Examples:
         >>> tokenize("What's a CPU? It is 1 chip.")
         ["what's", 'a', 'cpu', 'it', 'is', '1', 'chip']
     """
@@ -42,7 +42,7 @@ def tokenize(text: str) -> list[str]:
 def load_topic_utterances() -> tuple[list[str], np.ndarray, list[str]]:
     """The kept utterances, their topic ids, and the topic names (sorted).
 
-    Example:
+    Examples:
         >>> texts, labels, topics = load_topic_utterances()
         >>> len(topics) >= 5, len(texts) == len(labels), int(np.bincount(labels).max()) <= 400
         (True, True, True)
@@ -84,7 +84,7 @@ def load_topic_utterances() -> tuple[list[str], np.ndarray, list[str]]:
 def encode(texts: list[str], vocabulary: dict[str, int], max_tokens: int) -> np.ndarray:
     """Token ids `(N, max_tokens)` int32: cut, padded with `PAD_ID`, unknown words `UNKNOWN_ID`.
 
-    Example:
+    Examples:
         >>> encode(["a b z"], {"a": 2, "b": 3}, 5).tolist()
         [[2, 3, 1, 0, 0]]
     """
@@ -98,7 +98,7 @@ def encode(texts: list[str], vocabulary: dict[str, int], max_tokens: int) -> np.
 def load_topics_split(seed: int, *, min_count: int = 2) -> Split:
     """A stratified 75/25 split; the vocabulary is the training words seen `min_count` times.
 
-    Example:
+    Examples:
         >>> split = load_topics_split(0)
         >>> split.x_train.dtype.name, split.x_train.shape[1], split.num_classes >= 5
         ('int32', 24, True)

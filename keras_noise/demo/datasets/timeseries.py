@@ -30,7 +30,7 @@ def load_gunpoint_split(seed: int = 0) -> Split:
     Returns:
         The split.
 
-    Example:
+    Examples:
         >>> split = load_gunpoint_split()
         >>> split.x_train.shape, split.x_test.shape, sorted(set(split.y_test.tolist()))
         ((50, 150, 1), (150, 150, 1), [0, 1])

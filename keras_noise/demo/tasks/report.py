@@ -57,7 +57,7 @@ def summary(experiment: Experiment, runs: Mapping[str, Sequence[RobustnessResult
 def markdown_table(table: Table) -> str:
     """The summary as a Markdown table of `mean ± std`.
 
-    Example:
+    Examples:
         >>> print(markdown_table({"baseline": {"clean": {"mean": 90.0, "std": 1.25}}}))
         | recipe | clean |
         |---|---:|
@@ -84,7 +84,7 @@ def compare(
     Returns the mean ± std over seeds of the paired difference in points, and whether the
     recipe was better on every seed, worse on every seed, the same, or mixed.
 
-    Example:
+    Examples:
         >>> import dataclasses
         >>> from keras_noise.demo.tasks import load_task
         >>> experiment = load_task("text").experiments[0]

@@ -22,7 +22,7 @@ METRIC_LABELS = {"accuracy": "accuracy", "r2": "R²"}
 def score(model: keras.Model, x: np.ndarray, y: np.ndarray, metric: str) -> float:
     """Accuracy (argmax of the outputs) or R² (`1 - SSE / SST`) of `model` on `(x, y)`.
 
-    Example:
+    Examples:
         >>> import keras, numpy as np
         >>> model = keras.Sequential([keras.Input((1,)), keras.layers.Identity()])
         >>> score(model, np.array([[1.0], [2.0], [3.0]]), np.array([1.0, 2.0, 3.0]), "r2")

@@ -22,7 +22,7 @@ applies one. Two kinds of severity, never mixed under one name:
   ``salt_and_pepper`` (rate), ``occlusion`` (hole area as a fraction of the image) and
   ``feature_mask`` (rate). They also apply to non-image data (except ``occlusion``).
 
-Example:
+Examples:
     >>> import numpy as np, keras_noise as kn
     >>> images = np.full((2, 32, 32, 3), 0.5, "float32")
     >>> foggy = kn.robustness.corrupt(images, "fog", 3, seed=0)
@@ -279,7 +279,7 @@ def corrupt(images: Any, corruption: str, severity: Any, *, seed: Any = None) ->
             count the corruption does not accept.
         TypeError: for integer images.
 
-    Example:
+    Examples:
         >>> import numpy as np, keras_noise as kn
         >>> x = np.random.default_rng(0).uniform(size=(4, 24, 40, 1)).astype("float32")
         >>> blurred = kn.robustness.corrupt(x, "gaussian_blur", 5)
