@@ -80,7 +80,7 @@ class AddNoiseSNR(_WaveformLayer):
             `(batch, time[, channels])`, False for one example `(time[, channels])`.
         seed: an int >= 0 for reproducible noise, or None.
         **kwargs: base layer arguments (`name`, `dtype`, ...) and `key_map` (dict elements: which
-            keys hold the features and labels, see `keras_noise.layers.base.NoiseLayer`).
+            keys hold the features and labels, see `keras_noise.layers.PipelineNoiseLayer`).
 
     Call arguments:
         inputs: one float waveform `(time,)` or `(time, channels)`, or a batch of them (see

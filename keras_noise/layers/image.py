@@ -87,7 +87,7 @@ class Cutout(KeepsInputDtype, PipelineNoiseLayer):
             (`(..., channels, height, width)`); None uses `keras.config.image_data_format()`.
         seed: an int >= 0 for reproducible noise, or None.
         **kwargs: base layer arguments (`name`, `dtype`, ...) and `key_map` (dict elements: which
-            keys hold the features and labels, see `keras_noise.layers.base.NoiseLayer`).
+            keys hold the features and labels, see `keras_noise.layers.PipelineNoiseLayer`).
 
     Call arguments:
         inputs: one image (rank 3) or a batch of images (rank 4), of any numeric dtype; or a

@@ -32,7 +32,7 @@ class Jitter(ValueRangeMixin, PipelineNoiseLayer):
             inputs, which are rounded, clipped and returned in their dtype.
         seed: an int >= 0 for reproducible noise, or None.
         **kwargs: base layer arguments (`name`, `dtype`, ...) and `key_map` (dict elements: which
-            keys hold the features and labels, see `keras_noise.layers.base.NoiseLayer`).
+            keys hold the features and labels, see `keras_noise.layers.PipelineNoiseLayer`).
 
     Call arguments:
         inputs: a float or integer tensor of any shape, or a `tf.data` element `(x, y)`,
@@ -99,7 +99,7 @@ class MultiplicativeNoise(ValueRangeMixin, PipelineNoiseLayer):
             inputs, which are rounded, clipped and returned in their dtype.
         seed: an int >= 0 for reproducible noise, or None.
         **kwargs: base layer arguments (`name`, `dtype`, ...) and `key_map` (dict elements: which
-            keys hold the features and labels, see `keras_noise.layers.base.NoiseLayer`).
+            keys hold the features and labels, see `keras_noise.layers.PipelineNoiseLayer`).
 
     Call arguments:
         inputs: a float or integer tensor of any shape, or a `tf.data` element.
@@ -158,7 +158,7 @@ class SaltAndPepper(ValueRangeMixin, PipelineNoiseLayer):
             RGB pixels (all channels) rather than single channel values. None: per entry.
         seed: an int >= 0 for reproducible noise, or None.
         **kwargs: base layer arguments (`name`, `dtype`, ...) and `key_map` (dict elements: which
-            keys hold the features and labels, see `keras_noise.layers.base.NoiseLayer`).
+            keys hold the features and labels, see `keras_noise.layers.PipelineNoiseLayer`).
 
     Call arguments:
         inputs: a float or integer tensor, or a `tf.data` element.

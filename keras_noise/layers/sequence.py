@@ -38,7 +38,7 @@ class TemporalDropout(ExampleOrBatch, ChecksScalarFill, KeepsInputDtype, Pipelin
             `(batch, time, features...)`, False for one example `(time, features...)`.
         seed: an int >= 0 for reproducible noise, or None.
         **kwargs: base layer arguments (`name`, `dtype`, ...) and `key_map` (dict elements: which
-            keys hold the features and labels, see `keras_noise.layers.base.NoiseLayer`).
+            keys hold the features and labels, see `keras_noise.layers.PipelineNoiseLayer`).
 
     Call arguments:
         inputs: one sequence `(time,)` or `(time, features)`, or a batch of them with a

@@ -102,7 +102,7 @@ class TimeMask(_BandMask):
             `(time, frequency[, channels])`.
         seed: an int >= 0 for reproducible noise, or None.
         **kwargs: base layer arguments (`name`, `dtype`, ...) and `key_map` (dict elements: which
-            keys hold the features and labels, see `keras_noise.layers.base.NoiseLayer`).
+            keys hold the features and labels, see `keras_noise.layers.PipelineNoiseLayer`).
 
     Call arguments:
         inputs: one spectrogram `(time, frequency)` or `(time, frequency, channels)`, or a

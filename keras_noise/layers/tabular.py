@@ -59,7 +59,7 @@ class FeatureMask(KeepsInputDtype, PipelineNoiseLayer):
             `(batch, time, features)`. None: one decision per entry.
         seed: an int >= 0 for reproducible noise, or None.
         **kwargs: base layer arguments (`name`, `dtype`, ...) and `key_map` (dict elements: which
-            keys hold the features and labels, see `keras_noise.layers.base.NoiseLayer`).
+            keys hold the features and labels, see `keras_noise.layers.PipelineNoiseLayer`).
 
     Call arguments:
         inputs: a numeric tensor of rank >= 1, e.g. `(batch, features)`, or a `tf.data`

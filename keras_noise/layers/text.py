@@ -45,7 +45,7 @@ class TokenMask(PipelineNoiseLayer):
             weight a masked-LM loss.
         seed: an int >= 0 for reproducible noise, or None.
         **kwargs: base layer arguments (`name`, `dtype`, ...) and `key_map` (dict elements: which
-            keys hold the features and labels, see `keras_noise.layers.base.NoiseLayer`).
+            keys hold the features and labels, see `keras_noise.layers.PipelineNoiseLayer`).
 
     Call arguments:
         inputs: an integer tensor of token ids of any shape, e.g. `(batch, sequence)`, whose
