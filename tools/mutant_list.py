@@ -231,6 +231,30 @@ MUTANTS = [
         ),
         (RNG,),
     ),
+    Mutant(
+        "fused_gradient_not_the_noise",
+        "the gradient of fused dropout / multiplicative noise skips the noise (issue #16)",
+        (
+            Source(
+                "keras_noise.ops._fused:_apply",
+                "return run(upstream, noise, strength, seed, noise_shape)",
+                "return upstream",
+            ),
+        ),
+        ("tests/test_fused_noise.py", "-k", "gradient"),
+    ),
+    Mutant(
+        "fused_eager_draws_another_stream",
+        "eager calls of in-model noise draw other noise than compiled ones (issue #16)",
+        (
+            Source(
+                "keras_noise.ops._fused:_placement",
+                'return "inline" if tf.executing_eagerly() else "compiled"',
+                'return "philox" if tf.executing_eagerly() else "compiled"',
+            ),
+        ),
+        ("tests/test_fused_noise.py", "-k", "same_noise"),
+    ),
     # ------------------------------------------------------------------------ strengths
     Mutant(
         "strength_assignment_ignored",

@@ -82,8 +82,9 @@ class MCDropout(NoiseLayer):
     scaled by 1/(1-rate)). It is the identity in `predict`, `evaluate` and exports, and it keeps
     sampling inside `keras_noise.uncertainty.predict_mc` / `sampling_mode`, where every other layer
     runs in inference mode. Compared with `keras.layers.Dropout` its rate is a variable
-    (`layer.strength`, schedulable without retracing) and its masks use the Philox generator,
-    which keeps it cheap under `jit_compile=True`.
+    (`layer.strength`, schedulable without retracing), it is cheap under `jit_compile=True`, and
+    on large activations it runs as one compiled kernel each way even without it (masks from
+    `keras_noise.ops.counter_hash`, recomputed for the gradient; see `kn.ops.dropout`).
 
     Args:
         rate: the drop probability, in [0, 1).

@@ -1,5 +1,8 @@
 """Counter-based random draws for XLA: each element's bits are a keyed hash of its index.
 
+Used for float draws inside XLA computations, and by the compiled kernels of dropout and
+activation noise (`keras_noise.ops._fused`) everywhere.
+
 Under `jit_compile=True` on CPU, TensorFlow's Philox draws compile to a loop that XLA cannot fuse
 with the surrounding arithmetic: on this project's 2-core machine a Philox normal draw for 6.4M
 activations took several times a plain elementwise multiply. A *counter-based hash* (Salmon et

@@ -12,7 +12,8 @@ Two problems of Keras' own random layers are solved here, once, for every compon
   fuse with the arithmetic around it. Outside XLA every draw names Philox explicitly; under XLA,
   float and bit draws come from a counter-based hash of each element's index
   (`keras_noise.ops.counter_hash`), which XLA fuses into the op that consumes the noise. Integer
-  draws (a few box positions) stay on Philox.
+  draws (a few box positions) stay on Philox. Dropout and activation noise on large activations
+  use the hash outside XLA too, in a kernel of their own (`keras_noise.ops._fused`).
 
 Draws are stateless functions of a seed tensor of shape `(2,)`; a layer asks its generator for one
 seed per call and derives sub-seeds with `split_seed` when it needs several independent draws.
