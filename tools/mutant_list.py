@@ -431,7 +431,7 @@ MUTANTS = [
         "MixUp mixes the images but not the labels",
         (
             Source(
-                "keras_noise.ops.mixing:_mixup_kernel",
+                "keras_noise.ops.mixing:_mixup_batch",
                 "*mix_labels(labels, partners, lam, sample_weight)",
                 "labels, sample_weight",
             ),

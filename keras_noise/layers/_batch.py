@@ -265,11 +265,10 @@ class BatchNoiseLayer(PipelineNoiseLayer):
                 f"Invalid input shape for layer '{self.name}': expected {expected}. "
                 f"Received: batch sizes (inputs, {name})"
             )
-            checks.append(
-                tf.debugging.assert_equal(
-                    tf.shape(features)[0], tf.shape(part)[0], message=message, summarize=2
-                )
-            )
+            # `Assert` on the scalar comparison: three ops where `assert_equal` takes five, and
+            # every op of a `tf.data` map costs set-up time in each new iterator.
+            sizes = [tf.shape(features)[0], tf.shape(part)[0]]
+            checks.append(tf.debugging.Assert(tf.equal(*sizes), [message, *sizes]))
         checks = [check for check in checks if check is not None]  # eager asserts return None
         if not checks:
             return features

@@ -93,7 +93,7 @@ def _log_gamma_rejection(uniforms: tf.Tensor, alpha: tf.Tensor, seed: tf.Tensor)
     return tf.math.log(d) + log_v + tf.math.log1p(-uniforms[0]) / alpha
 
 
-def _log_gamma_kernel(uniforms: tf.Tensor, alpha: tf.Tensor, seed: tf.Tensor) -> tf.Tensor:
+def _log_gamma_kernel(boosts: tf.Tensor, alpha: tf.Tensor, seed: tf.Tensor) -> tf.Tensor:
     """The log of Gamma(alpha, 1) draws from TensorFlow's Gamma kernel, with the same boost.
 
     Used outside XLA: the kernel draws Gamma(alpha + 1) exactly without a loop. A `tf.while_loop`
@@ -101,23 +101,15 @@ def _log_gamma_kernel(uniforms: tf.Tensor, alpha: tf.Tensor, seed: tf.Tensor) ->
     about as much as a small-data epoch of MixUp itself.
 
     Args:
-        uniforms: uniforms on [0, 1) of shape `(k, *shape)`; only the first row (the boost's)
-            is used.
+        boosts: the boost uniforms on [0, 1), one per draw, of the draws' shape.
         alpha: the shape parameter, a float32 scalar > 0.
         seed: the seed of the Gamma(alpha + 1) draws.
 
     Returns:
-        Float32 draws of shape `shape`.
+        Float32 draws of the shape of `boosts`.
     """
-    boosted = random.gamma(tf.shape(uniforms)[1:], alpha + 1.0, random.stream_seed(seed, 1))
-    return tf.math.log(boosted) + tf.math.log1p(-uniforms[0]) / alpha
-
-
-def _log_gamma(uniforms: tf.Tensor, alpha: tf.Tensor, seed: tf.Tensor) -> tf.Tensor:
-    """The log of Gamma(alpha, 1) draws: the rejection method under XLA, else the kernel."""
-    if in_xla_context():
-        return _log_gamma_rejection(uniforms, alpha, seed)
-    return _log_gamma_kernel(uniforms, alpha, seed)
+    boosted = random.gamma(tf.shape(boosts), alpha + 1.0, random.stream_seed(seed, 1))
+    return tf.math.log(boosted) + tf.math.log1p(-boosts) / alpha
 
 
 def beta_from_uniforms(uniforms: tf.Tensor, alpha, seed: tf.Tensor) -> tf.Tensor:
@@ -133,9 +125,14 @@ def beta_from_uniforms(uniforms: tf.Tensor, alpha, seed: tf.Tensor) -> tf.Tensor
         A float32 tensor of `shape` with values in [0, 1].
     """
     alpha = tf.maximum(tf.cast(alpha, tf.float32), MIN_ALPHA)
-    # Two Gamma variates (X, Y) per Beta variate, drawn together.
-    per_gamma = tf.concat([[UNIFORMS_PER_BETA // 2, 2], tf.shape(uniforms)[1:]], axis=0)
-    log_gammas = _log_gamma(tf.reshape(uniforms, per_gamma), alpha, seed)
+    if in_xla_context():
+        # Two Gamma variates (X, Y) per Beta variate, drawn together: rows 2k and 2k + 1 of
+        # `uniforms` become row k of X's and of Y's.
+        per_gamma = tf.concat([[UNIFORMS_PER_BETA // 2, 2], tf.shape(uniforms)[1:]], axis=0)
+        log_gammas = _log_gamma_rejection(tf.reshape(uniforms, per_gamma), alpha, seed)
+    else:
+        # The same layout: rows 0 and 1 are the boosts of X and Y, the only uniforms used.
+        log_gammas = _log_gamma_kernel(uniforms[:2], alpha, seed)
     return tf.sigmoid(log_gammas[0] - log_gammas[1])
 
 

@@ -10,7 +10,9 @@ Speed comes from two things. `mixup` and `cutmix` draw all their random numbers 
 weights, box centres) in one Philox call: in a `tf.data` map each random op costs about 0.1 ms of
 launch overhead, more than the arithmetic on a few hundred numbers. And the work on every pixel
 and label runs as one small XLA kernel (gather and blend, or boxes, gather and select), one pass
-over memory instead of several; it compiles in a fraction of a second per shape. Mixing weights
+over memory instead of several; it compiles in a fraction of a second per shape. MixUp of small
+batches (`KERNEL_MIN_ENTRIES`) uses plain ops instead: there the kernel saves less than it costs
+every new `tf.data` iterator to instantiate it. Mixing weights
 are float32 whatever the data's dtype and are cast once to the features' dtype, so
 `mixed_float16` and `mixed_bfloat16` pipelines work.
 """
@@ -25,9 +27,10 @@ from keras_noise.ops.beta import UNIFORMS_PER_BETA, beta_from_uniforms
 from keras_noise.ops.labels import mix_labels
 
 
-def _partners(keys: tf.Tensor) -> tf.Tensor:
-    """`partner_indices` from one uniform key per example."""
-    order = tf.argsort(keys)
+def _partners(keys: tf.Tensor, batch_size) -> tf.Tensor:
+    """`partner_indices` from `batch_size` uniform keys, one per example."""
+    # The examples by decreasing key: a uniformly random order (one op; argsort takes four).
+    order = tf.math.top_k(keys, k=batch_size).indices
     # partners[order[k]] = order[k + 1]
     return tf.gather(tf.roll(order, shift=-1, axis=0), tf.math.invert_permutation(order))
 
@@ -51,7 +54,7 @@ def partner_indices(batch_size, seed: tf.Tensor) -> tf.Tensor:
         >>> sorted(partners.tolist()), bool((partners != range(5)).all())
         ([0, 1, 2, 3, 4], True)
     """
-    return _partners(random.uniform(tf.reshape(batch_size, [1]), seed))
+    return _partners(random.uniform(tf.reshape(batch_size, [1]), seed), batch_size)
 
 
 def mix_features(x: tf.Tensor, partners: tf.Tensor, lam: tf.Tensor) -> tf.Tensor:
@@ -179,24 +182,46 @@ def paste_boxes(
 def _partners_and_weights(batch_size, alpha, seed: tf.Tensor, *, mode: str, extra: int = 0):
     """The partners, Beta(alpha, alpha) weights and `extra` uniforms of one batch step.
 
-    All from one Philox call (see the module docstring): `batch_size` uniforms for the partners,
-    then, per weight (one per example in "example" mode, one in "batch" mode), `extra` uniforms
-    followed by the `UNIFORMS_PER_BETA` of the weight.
+    All from one Philox call (see the module docstring), of shape `(1 + extra +
+    UNIFORMS_PER_BETA, batch_size)`: row 0 holds the partners' keys, the next `extra` rows the
+    extra uniforms and the rest the weights' uniforms. In "batch" mode only column 0 of the
+    last two is used: one weight (and box) for the batch. Rows sliced at static offsets keep the
+    graph small: in a `tf.data` map every op costs set-up time in each new iterator.
 
     Returns:
         `(partners, lam, extras)`: `(batch,)` int32, `(weights,)` float32 and `(extra, weights)`
-        float32.
+        float32, with `weights` the batch size ("example") or 1 ("batch").
     """
-    weights = batch_size if mode == "example" else 1
-    uniforms = random.uniform([batch_size + (extra + UNIFORMS_PER_BETA) * weights], seed)
-    partners = _partners(uniforms[:batch_size])
-    rest = tf.reshape(uniforms[batch_size:], [extra + UNIFORMS_PER_BETA, weights])
-    return partners, beta_from_uniforms(rest[extra:], alpha, seed), rest[:extra]
+    uniforms = random.uniform(tf.stack([1 + extra + UNIFORMS_PER_BETA, batch_size]), seed)
+    partners = _partners(uniforms[0], batch_size)
+    columns = slice(None) if mode == "example" else slice(0, 1)
+    lam = beta_from_uniforms(uniforms[1 + extra :, columns], alpha, seed)
+    return partners, lam, uniforms[1 : 1 + extra, columns]
 
 
-@tf.function(jit_compile=True)
-def _mixup_kernel(x, labels, sample_weight, partners, lam):
+def _mixup_batch(x, labels, sample_weight, partners, lam):
     return (mix_features(x, partners, lam), *mix_labels(labels, partners, lam, sample_weight))
+
+
+_mixup_kernel = tf.function(_mixup_batch, jit_compile=True)
+
+# Batches of at least this many entries are mixed by `_mixup_kernel`; smaller ones by plain ops.
+# The kernel reads and writes each entry once (plain ops make five passes), which pays on large
+# batches (0.9 against 1.5 ms for 256x32x32x3 here), but every new `tf.data` iterator (every
+# `fit` epoch) instantiates it again, about 3 ms, while it saves little on small batches (0.30
+# against 0.35 ms for 64x32x32x3).
+KERNEL_MIN_ENTRIES = 1 << 18
+# The batch size assumed when the element's is not static (`ds.batch(n)` without
+# `drop_remainder`): a common small one, so that large images still get the kernel.
+_ASSUMED_BATCH = 32
+
+
+def _mixes_in_kernel(x: tf.Tensor) -> bool:
+    """Whether `mixup` mixes `x` with `_mixup_kernel` (see `KERNEL_MIN_ENTRIES`)."""
+    per_example = x.shape[1:].num_elements() if x.shape.rank is not None else None
+    if per_example is None:
+        return True
+    return per_example * (x.shape[0] or _ASSUMED_BATCH) >= KERNEL_MIN_ENTRIES
 
 
 def mixup(
@@ -233,8 +258,11 @@ def mixup(
     """
     batch_size = tf.shape(x)[0]
     partners, lam, _ = _partners_and_weights(batch_size, alpha, seed, mode=mode)
-    lam = tf.broadcast_to(tf.maximum(lam, 1.0 - lam), [batch_size])
-    return _mixup_kernel(x, labels, sample_weight, partners, lam)
+    lam = tf.maximum(lam, 1.0 - lam)
+    if mode != "example":
+        lam = tf.broadcast_to(lam, [batch_size])
+    mix = _mixup_kernel if _mixes_in_kernel(x) else _mixup_batch
+    return mix(x, labels, sample_weight, partners, lam)
 
 
 @tf.function(jit_compile=True)

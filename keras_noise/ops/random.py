@@ -119,7 +119,7 @@ class NoiseSeedGenerator(keras.random.SeedGenerator):
             state = tf.raw_ops.RngReadAndSkip(
                 resource=_resource_handle(self.state), alg=_PHILOX_ALG_ID, delta=1
             )
-            seed = tf.stack([state[2], state[0]])
+            seed = tf.gather(state, [2, 0])  # [key, counter]: one op where a stack takes three
         replica_context = tf.distribute.get_replica_context()
         if replica_context is not None and replica_context.num_replicas_in_sync > 1:
             replica = tf.cast(replica_context.replica_id_in_sync_group, tf.int64)
