@@ -7,9 +7,12 @@ what a user sees: the three hash placements draw the same noise, the gradient is
 forward pass used, and the strength stays a variable.
 """
 
+import math
+
 import numpy as np
 import pytest
 import tensorflow as tf
+from registry import CASES
 
 import keras_noise as kn
 from keras_noise.ops import _fused
@@ -32,7 +35,7 @@ def _inputs(shape=SHAPE):
 
 
 def _graph_ops(fn, signature_shape=SHAPE, jit_compile=False):
-    concrete = tf.function(fn, jit_compile=jit_compile).get_concrete_function(
+    concrete = tf.function(fn, jit_compile=jit_compile, autograph=False).get_concrete_function(
         tf.TensorSpec(signature_shape, tf.float32), tf.TensorSpec((), tf.float32)
     )
     graph_def = concrete.graph.as_graph_def()
@@ -46,8 +49,8 @@ def _graph_ops(fn, signature_shape=SHAPE, jit_compile=False):
 def test_eager_compiled_kernel_and_xla_draw_the_same_noise(name):
     op, x, strength = OPS[name], _inputs(), tf.constant(0.3)
     eager = op(x, strength).numpy()
-    graph = tf.function(op)(x, strength).numpy()
-    xla = tf.function(op, jit_compile=True)(x, strength).numpy()
+    graph = tf.function(op, autograph=False)(x, strength).numpy()
+    xla = tf.function(op, jit_compile=True, autograph=False)(x, strength).numpy()
     assert not np.allclose(eager, x.numpy()), "the noise must change the inputs"
     # The integer hash is exact everywhere; XLA may fuse the normal's multiply-add.
     np.testing.assert_allclose(graph, eager, rtol=1e-6, atol=1e-6)
@@ -73,7 +76,7 @@ def test_other_graphs_draw_with_philox_and_compile_nothing(signature):
     # and the noise is still dropout at the requested rate, with its gradient
     specs = [tf.TensorSpec(signature, tf.float32), tf.TensorSpec((), tf.float32)]
 
-    @tf.function(input_signature=specs)
+    @tf.function(input_signature=specs, autograph=False)
     def step(x, rate):
         with tf.GradientTape() as tape:
             tape.watch(x)
@@ -99,7 +102,9 @@ def test_the_gradient_is_the_noise_of_the_forward_pass(name, mode):
         return y, tape.gradient(y, x)
 
     if mode != "eager":
-        value_and_gradient = tf.function(value_and_gradient, jit_compile=mode == "xla")
+        value_and_gradient = tf.function(
+            value_and_gradient, jit_compile=mode == "xla", autograph=False
+        )
     y, gradient = (t.numpy() for t in value_and_gradient(x, strength))
     expected = np.ones(SHAPE) if name == "additive" else y / x.numpy()
     np.testing.assert_allclose(gradient, expected, rtol=1e-5, atol=1e-6)
@@ -107,7 +112,7 @@ def test_the_gradient_is_the_noise_of_the_forward_pass(name, mode):
 
 def test_the_compiled_kernel_is_not_retraced_when_the_strength_variable_changes():
     rate = tf.Variable(0.1)
-    step = tf.function(lambda x: kn.ops.dropout(x, rate, SEED))
+    step = tf.function(lambda x: kn.ops.dropout(x, rate, SEED), autograph=False)
     x = tf.ones((8, _fused.MIN_FUSED_SIZE))
     low = float(np.mean(step(x).numpy() == 0.0))
     kernel = _fused._COMPILED[_fused._multiply]
@@ -121,7 +126,7 @@ def test_the_compiled_kernel_is_not_retraced_when_the_strength_variable_changes(
 def test_half_precision_inputs_get_half_precision_outputs_and_gradients():
     x = tf.cast(_inputs(), tf.float16)
 
-    @tf.function
+    @tf.function(autograph=False)
     def step(x):
         with tf.GradientTape() as tape:
             tape.watch(x)
@@ -131,3 +136,12 @@ def test_half_precision_inputs_get_half_precision_outputs_and_gradients():
     y, gradient = step(x)
     assert y.dtype == gradient.dtype == tf.float16
     np.testing.assert_array_equal((y.numpy() == 0), (gradient.numpy() == 0))
+
+
+def test_the_registry_runs_the_compiled_kernels_and_the_philox_path():
+    """Every registry check (XLA, mixed precision, replicas, export...) covers both placements."""
+    sizes = {case.name: math.prod(case.example_shape) for case in CASES if case.kind == "in_model"}
+    for name in ("activation_noise_fused", "mc_dropout_fused"):
+        assert sizes[name] >= _fused.MIN_FUSED_SIZE
+    for name in ("activation_noise", "mc_dropout"):
+        assert sizes[name] < _fused.MIN_FUSED_SIZE

@@ -78,6 +78,24 @@ CASES = [
         # shared over axis 1: 6 x 5 decisions per example
         level=nl.per_entry_rate(0.5, decisions=64 * 30, measure=nl.zeroed_entries),
     ),
+    # Inputs of MIN_FUSED_SIZE entries per example: the compiled kernels of `keras_noise.ops._fused`
+    # (the cases above are smaller and draw with Philox outside XLA).
+    LayerCase(
+        "activation_noise_fused",
+        kn.layers.ActivationNoise,
+        {"stddev": 0.2},
+        (16, 16, 16),
+        kind="in_model",
+        level=NoiseLevel(0.1, nl.additive_std, nl.within(0.05), batch=8),
+    ),
+    LayerCase(
+        "mc_dropout_fused",
+        kn.layers.MCDropout,
+        {"rate": 0.3},
+        (64, 64),
+        kind="in_model",
+        level=nl.per_entry_rate(0.5, decisions=8 * 4096, measure=nl.zeroed_entries, batch=8),
+    ),
     WrapperCase(
         "drop_connect_dense",
         kn.layers.DropConnect,
