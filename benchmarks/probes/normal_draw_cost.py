@@ -6,7 +6,8 @@ the 6.4M activations, for several ways of drawing, in interleaved rounds, and pr
 CPU time of a step relative to the step without noise. CPU time (`time.process_time`, all
 threads) is steadier than wall time on a shared machine.
 
-Draws under `--xla` (counter hash, `keras_noise.ops.counter_hash`): `uniform`, `erfinv` (the
+Draws under `--xla` (counter hash, `keras_noise.ops.counter_hash`): `constant` (no draw: the
+cost of any elementwise op at that point), `uniform`, `erfinv` (the
 inverse normal CDF by `tf.math.erfinv`, the normal before issue 16), `log` (a lone log of the
 uniform) and `table` (`counter_hash.normal`, the interpolated table). Under `--graph`: a Philox
 `uniform` and `keras_noise.ops.random.normal` (Box-Muller).
@@ -34,6 +35,7 @@ def _top_bits_uniform(shape):
 
 
 XLA_DRAWS = {
+    "constant": lambda shape: tf.ones(shape),  # x + 0.1: an elementwise op without a draw
     "uniform": lambda shape: counter_hash.uniform(shape, SEED),
     "erfinv": lambda shape: math.sqrt(2.0) * tf.math.erfinv(2.0 * _top_bits_uniform(shape) - 1.0),
     "log": lambda shape: tf.math.log(_top_bits_uniform(shape)),

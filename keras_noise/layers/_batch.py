@@ -266,7 +266,7 @@ class BatchNoiseLayer(PipelineNoiseLayer):
                 f"Received: batch sizes (inputs, {name})"
             )
             # `Assert` on the scalar comparison: three ops where `assert_equal` takes five, and
-            # every op of a `tf.data` map costs set-up time in each new iterator.
+            # every op of a `tf.data` map costs launch time on every batch.
             sizes = [tf.shape(features)[0], tf.shape(part)[0]]
             checks.append(tf.debugging.Assert(tf.equal(*sizes), [message, *sizes]))
         checks = [check for check in checks if check is not None]  # eager asserts return None

@@ -186,7 +186,7 @@ def _partners_and_weights(batch_size, alpha, seed: tf.Tensor, *, mode: str, extr
     UNIFORMS_PER_BETA, batch_size)`: row 0 holds the partners' keys, the next `extra` rows the
     extra uniforms and the rest the weights' uniforms. In "batch" mode only column 0 of the
     last two is used: one weight (and box) for the batch. Rows sliced at static offsets keep the
-    graph small: in a `tf.data` map every op costs set-up time in each new iterator.
+    graph small: in a `tf.data` map every op costs launch time on every batch.
 
     Returns:
         `(partners, lam, extras)`: `(batch,)` int32, `(weights,)` float32 and `(extra, weights)`
