@@ -1,4 +1,5 @@
-"""Every registered layer draws with Philox through its own seed generator, never a global RNG.
+"""Every registered layer draws with Philox (or the counter hash) through its own seed generator,
+never a global RNG.
 
 Stateless random ops default to `auto_select`, which XLA lowers to a slow generator on CPU, and
 stateful random ops use a global generator that `seed=` cannot control.
