@@ -4,6 +4,9 @@ Each train-step group times the Conv32-Conv64-[noise]-Flatten-Dense10 model (32x
 without noise and with in-model layers at the noise position (the wrappers wrap the Dense10 right
 after it), with Keras' GaussianNoise, Dropout and GaussianDropout as peers. Groups are small so
 that each layer is timed right next to the model without noise (the machine is shared and drifts).
+The activation-noise and dropout groups also time the floor of any noise there: the same model
+with one elementwise op at the noise position and no draw (`x + 0.1`, whose gradient is the
+identity as additive noise's is; `x * 1.1`, whose gradient is a multiply as dropout's is).
 Under XLA, Keras' random layers take ~20x a step, so they get a group of their own. The
 predict_mc group times 30 Monte-Carlo samples against one plain `predict` of the same images.
 """
@@ -34,6 +37,17 @@ def _cnn_with_wrapped_head(wrap: Callable[[keras.layers.Layer], keras.layers.Lay
     return build
 
 
+class NoDraw(keras.layers.Layer):
+    """`x + 0.1` or `x * 1.1`: one elementwise op each way, as a noise layer has, no draw."""
+
+    def __init__(self, op: str, **kwargs):
+        super().__init__(**kwargs)
+        self.op = op
+
+    def call(self, inputs):
+        return inputs + 0.1 if self.op == "add" else inputs * 1.1
+
+
 def _wrapped_head(wrapper: str) -> Callable[[], keras.Model]:
     if wrapper == "DropConnect":
         return _cnn_with_wrapped_head(lambda d: kn.layers.DropConnect(d, rate=RATE, seed=0))
@@ -48,14 +62,21 @@ MODELS: dict[str, Callable[[], keras.Model]] = {
     "kn.DropConnect": _wrapped_head("DropConnect"),
     "kn.WeightNoise": _wrapped_head("WeightNoise"),
     "kn.DropPath": lambda: small_cnn(kn.layers.DropPath(RATE, seed=0)),
+    "x + 0.1, no draw": lambda: small_cnn(NoDraw("add")),
+    "x * 1.1, no draw": lambda: small_cnn(NoDraw("multiply")),
     "keras GaussianNoise": lambda: small_cnn(keras.layers.GaussianNoise(STDDEV, seed=0)),
     "keras Dropout": lambda: small_cnn(keras.layers.Dropout(RATE, seed=0)),
     "keras GaussianDropout": lambda: small_cnn(keras.layers.GaussianDropout(RATE, seed=0)),
 }
 
 GROUPS = {
-    "activation noise": ["kn.ActivationNoise", "keras GaussianNoise", "keras GaussianDropout"],
-    "dropout": ["kn.MCDropout", "keras Dropout"],
+    "activation noise": [
+        "kn.ActivationNoise",
+        "x + 0.1, no draw",
+        "keras GaussianNoise",
+        "keras GaussianDropout",
+    ],
+    "dropout": ["kn.MCDropout", "x * 1.1, no draw", "keras Dropout"],
     "weight noise": ["kn.DropConnect", "kn.WeightNoise"],
     "stochastic depth": ["kn.DropPath"],
 }
