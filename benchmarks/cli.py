@@ -20,6 +20,12 @@ def build_parser(prog: str = "python -m benchmarks") -> argparse.ArgumentParser:
         prog=prog, description="Time keras-noise against its peers in interleaved rounds."
     )
     parser.add_argument("--suite", action="append", help="suite to run (repeatable; default all)")
+    parser.add_argument(
+        "--group",
+        action="append",
+        metavar="TEXT",
+        help="only the groups whose name contains TEXT (repeatable; no figures then)",
+    )
     parser.add_argument("--rounds", type=int, default=15, help="interleaved rounds per group")
     parser.add_argument("--quick", action="store_true", help="small shapes, a smoke run")
     parser.add_argument("--out", default="bench_output", help="folder for results.json/.md")
@@ -32,7 +38,13 @@ def main(argv: Sequence[str] | None = None, prog: str = "python -m benchmarks") 
     try:
         if args.rounds < 1:
             raise ValueError(f"--rounds must be >= 1. Received: --rounds={args.rounds}")
-        results = harness.run(args.suite, rounds=args.rounds, quick=args.quick, out_dir=args.out)
+        results = harness.run(
+            args.suite,
+            rounds=args.rounds,
+            quick=args.quick,
+            out_dir=args.out,
+            group_filters=args.group,
+        )
     except ValueError as error:
         print(f"{prog}: error: {error}", file=sys.stderr)
         return 2

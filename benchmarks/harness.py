@@ -202,6 +202,7 @@ def run(
     quick: bool = False,
     out_dir: str | Path | None = "bench_output",
     log: Callable[[str], object] = print,
+    group_filters: Sequence[str] | None = None,
 ) -> list[dict]:
     """Runs suites and writes `results.json` and `results.md` into `out_dir`.
 
@@ -211,34 +212,70 @@ def run(
         quick: small shapes, for a smoke run; its numbers are not the reported ones.
         out_dir: where to write the results, or None to write nothing.
         log: where progress lines go.
+        group_filters: if given, only the groups whose name contains one of these strings
+            (case-insensitive) run, and no figures (they are whole-suite measurements).
 
     Returns:
         The results of every group.
 
     Raises:
-        ValueError: for an unknown suite name (the message lists the known ones).
+        ValueError: for an unknown suite name (the message lists the known ones), or a group
+            filter that matches no group of the suites (raised when the last suite's groups
+            are built, before they run; the message lists them).
     """
     known = available_suites()
     names = list(suite_names) if suite_names else known
     unknown = [name for name in names if name not in known]
     if unknown:
         raise ValueError(f"Unknown benchmark suite(s) {unknown}. Known suites: {known}")
+    filters = list(group_filters or [])
+    matched: set[str] = set()
     results = []
-    for name in names:
+    for position, name in enumerate(names):
         module = importlib.import_module(f"benchmarks.suites.{name}")
-        for group in module.groups(quick=quick):
+        groups = module.groups(quick=quick)
+        if filters:
+            groups = _select(groups, filters, matched, last_suite=position == len(names) - 1)
+        for group in groups:
             log(f"[bench] {name}: {group.name} ({rounds} rounds)")
             try:
                 results.append({"suite": name, **measure(group, rounds)})
             finally:
                 if group.teardown is not None:
                     group.teardown()
-        for figure in getattr(module, "figures", lambda quick: [])(quick=quick):
+        figures = [] if filters else getattr(module, "figures", lambda quick: [])(quick=quick)
+        for figure in figures:
             log(f"[bench] {name}: {figure.name}")
             results.append({"suite": name, "kind": "figure", **dataclasses.asdict(figure)})
     if out_dir is not None:
         write(results, Path(out_dir), rounds=rounds, quick=quick)
     return results
+
+
+def _select(groups: list[Group], filters: list[str], matched: set[str], *, last_suite: bool):
+    """The groups whose name contains one of `filters` (case-insensitive), for `run`.
+
+    The other groups are torn down unrun. `matched` collects the filters that matched a group
+    so far; on the last suite, a filter that never matched raises a ValueError.
+    """
+    selected = []
+    for group in groups:
+        hits = {f for f in filters if f.lower() in group.name.lower()}
+        matched |= hits
+        if hits:
+            selected.append(group)
+        elif group.teardown is not None:
+            group.teardown()
+    unmatched = [f for f in filters if f not in matched]
+    if last_suite and unmatched:
+        for group in selected:
+            if group.teardown is not None:
+                group.teardown()
+        names = [group.name for group in groups]
+        raise ValueError(
+            f"No benchmark group matches --group {unmatched}. The last suite's groups: {names}"
+        )
+    return selected
 
 
 def machine_description() -> dict:

@@ -2,6 +2,8 @@
 
 import json
 
+import pytest
+
 from benchmarks import harness
 
 
@@ -47,3 +49,44 @@ def test_quick_service_suite_runs_with_worker_processes(tmp_path):
     (group,) = results
     labels = [row["label"] for row in group["rows"]]
     assert labels == ["local kn.data.map", "service, 1 worker(s)", "service, 2 worker(s)"]
+
+
+def test_group_filters_run_only_the_matching_groups_and_no_figures():
+    logged = []
+    results = harness.run(
+        ["mixing"],
+        rounds=1,
+        quick=True,
+        out_dir=None,
+        log=logged.append,
+        group_filters=["cutmix, TF.DATA"],  # case-insensitive
+    )
+    # The suite's MixUp and epoch groups and its peak-RSS figure are left out.
+    assert [result["name"] for result in results] == ["CutMix, tf.data map, batch (8, 16, 16, 3)"]
+    assert len(logged) == 1
+
+
+def test_a_group_filter_that_matches_nothing_fails_before_any_group_runs():
+    logged = []
+    with pytest.raises(ValueError, match=r"No benchmark group matches --group \['nope'\]"):
+        harness.run(
+            ["mixing"],
+            rounds=1,
+            quick=True,
+            out_dir=None,
+            log=logged.append,
+            group_filters=["cutmix", "nope"],
+        )
+    assert logged == []
+
+
+def test_groups_left_out_by_a_filter_are_torn_down():
+    torn_down = []
+    groups = [
+        harness.Group(name, [], teardown=lambda name=name: torn_down.append(name))
+        for name in ("MixUp a", "CutMix b")
+    ]
+    matched = set()
+    selected = harness._select(groups, ["mixup"], matched, last_suite=True)
+    assert [group.name for group in selected] == ["MixUp a"]
+    assert torn_down == ["CutMix b"] and matched == {"mixup"}

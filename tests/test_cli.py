@@ -45,6 +45,10 @@ from keras_noise.cli import main
         (["demo", "--task", "timeseries", "--epochs", "5"], "Received: --epochs=5"),
         (["bench", "--suite", "nope"], "Unknown benchmark suite(s) ['nope']. Known suites: ["),
         (["bench", "--rounds", "0"], "--rounds must be >= 1"),
+        (
+            ["bench", "--suite", "training", "--quick", "--group", "nope"],
+            "No benchmark group matches --group ['nope']",
+        ),
     ],
 )
 def test_bad_options_exit_2_with_a_message_and_no_traceback(argv, message, capsys, tmp_path):

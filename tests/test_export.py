@@ -37,7 +37,7 @@ def _erasing_model():
     return keras.Sequential(
         [
             keras.Input(IMAGE, name="pixels"),
-            keras.layers.RandomErasing(factor=1.0, scale=(0.2, 0.5), seed=1),
+            keras.layers.RandomErasing(factor=1.0, scale=(0.2, 0.5), seed=1, name="erasing"),
             keras.layers.Conv2D(2, 3),
         ]
     )
@@ -74,7 +74,7 @@ def test_keras_export_of_random_erasing_is_flagged(erasing_exports):
 def test_export_noise_free_fixes_random_erasing(erasing_exports):
     model, _, report = erasing_exports
     assert report.ok and report.verification.ok
-    assert report.removed == ("random_erasing (RandomErasing)",)
+    assert report.removed == ("erasing (RandomErasing)",)
     assert find_random_ops(report.path) == {}
     assert report.verification.deterministic is True
     assert report.verification.reference_max_abs_diff <= 1e-5
