@@ -2,7 +2,8 @@
 
 Every candidate maps the same batched element, the dict ``{"images": x, "labels": y}`` with
 one-hot float labels that Keras and KerasCV layers take, over the same pipeline; only the layer
-differs.
+differs. The steady MixUp groups also time the floor of any MixUp there: the same map scaling
+the images (one read and one write of them, no draw, no partner).
 
 The pipelines are timed in steady state: one iterator per candidate, made before the rounds,
 and each run pulls `batches` elements from it, as the batches of a long `fit` epoch are. Making
@@ -65,6 +66,11 @@ def _element(shape) -> dict:
     return {"images": random_batch(shape), "labels": tf.constant(labels)}
 
 
+def _one_pass(element: dict) -> dict:
+    """The floor of any MixUp: the map, and one read and one write of the images, no draw."""
+    return {**element, "images": element["images"] * 0.7}
+
+
 def _mixup_group(shape, batches) -> Group:
     element = _element(shape)
     common = {"batches": batches, "items_per_batch": shape[0]}
@@ -78,6 +84,7 @@ def _mixup_group(shape, batches) -> Group:
             steady_dataset_candidate(
                 "keras MixUp", element, keras.layers.MixUp(alpha=0.2, seed=0), **common
             ),
+            steady_dataset_candidate("floor: one pass, x * 0.7", element, _one_pass, **common),
         ],
         targets=[Target("kn.MixUp", "keras MixUp", 1 / 1.5, "MixUp >= 1.5x keras MixUp")],
     )
