@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import math
-import statistics
 import time
 
 import numpy as np
@@ -37,21 +36,8 @@ _TAIL = (-0.000200214257, 0.000100950558, 0.00134934322, -0.00367342844, 0.00573
 _TAIL += (-0.0076224613, 0.00943887047, 1.00167406, 2.83297682)
 
 
-def _knots(bits: int) -> tf.Tensor:
-    """The inverse normal CDF at ``k / 2**bits``, with finite end knots (as counter_hash's)."""
-    if bits == 14:
-        return tf.constant(counter_hash._inverse_normal_knots())
-    segments = 1 << bits
-    standard = statistics.NormalDist()
-    knots = np.empty(segments + 1)
-    knots[1:-1] = [standard.inv_cdf(k / segments) for k in range(1, segments)]
-    knots[0] = -2.0 * standard.pdf(knots[1]) * segments - knots[1]
-    knots[-1] = -knots[0]
-    return tf.constant(knots.astype(np.float32))
-
-
 def _interpolated(bits: int):
-    knots = _knots(bits)
+    knots = tf.constant(counter_hash._inverse_normal_knots(bits))
 
     def normal(shape):
         words = counter_hash.bits(shape, SEED)
@@ -66,7 +52,8 @@ def _interpolated(bits: int):
 
 def _nearest(shape):
     words = counter_hash.bits(shape, SEED)
-    return tf.gather(_knots(14), tf.cast(tf.bitwise.right_shift(words, 18), tf.int32))
+    knots = tf.constant(counter_hash._inverse_normal_knots())
+    return tf.gather(knots, tf.cast(tf.bitwise.right_shift(words, 18), tf.int32))
 
 
 def _horner(coefficients, w):

@@ -129,9 +129,9 @@ def uniform(shape, seed: tf.Tensor, dtype=tf.float32) -> tf.Tensor:
 
 
 @functools.cache
-def _inverse_normal_knots() -> np.ndarray:
-    """The inverse normal CDF at ``k / 2**14`` for ``k = 0..2**14``, with finite end knots."""
-    segments = 1 << _NORMAL_BITS
+def _inverse_normal_knots(bits: int = _NORMAL_BITS) -> np.ndarray:
+    """The inverse normal CDF at ``k / 2**bits`` for ``k = 0..2**bits``, with finite end knots."""
+    segments = 1 << bits
     standard = statistics.NormalDist()
     knots = np.empty(segments + 1)
     knots[1:-1] = [standard.inv_cdf(k / segments) for k in range(1, segments)]
